@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ivshmem-vfio-pci: VFIO PCI variant driver for QEMU's ivshmem-plain device
- * (PCI 1af4:1110).
+ * (PCI 1af4:1110), with live migration of its state in the vfio-devstate
+ * format.
  *
- * The device is handed to user space exactly as vfio-pci would hand it:
- * config space, BAR0 registers, BAR2 shared memory, reset. The driver binds
- * only when asked to through driver_override.
+ * User space sees the device exactly as through vfio-pci (config space,
+ * BAR0 registers, BAR2 shared memory, reset), plus the VFIO migration v2
+ * interface.  The driver binds only when asked to through driver_override.
  */
 
 #include <linux/module.h>
@@ -15,31 +16,87 @@
 
 #include "common.h"
 
+static int ivshmem_vfio_pci_init_dev(struct vfio_device *core_vdev)
+{
+	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
+	struct pci_dev *pdev;
+	int ret;
+
+	ret = vfio_pci_core_init_dev(core_vdev);
+	if (ret)
+		return ret;
+
+	pdev = ivdev->core_device.pdev;
+	ivdev->dev_ops = &ivshmem_dev_ops;
+	ivdev->mem_size = pci_resource_len(pdev, ivdev->dev_ops->mem_bar);
+	ivdev->dev_ops->describe(ivdev, &ivdev->desc);
+	ivshmem_mig_init(ivdev);
+	if (!ivdev->mem_size) {
+		dev_warn(&pdev->dev, "no BAR%d: migration not offered\n",
+			 ivdev->dev_ops->mem_bar);
+		return 0;
+	}
+	core_vdev->migration_flags = VFIO_MIGRATION_STOP_COPY |
+				     VFIO_MIGRATION_P2P |
+				     VFIO_MIGRATION_PRE_COPY;
+	core_vdev->mig_ops = &ivshmem_migration_ops;
+	return 0;
+}
+
+static void ivshmem_vfio_pci_release_dev(struct vfio_device *core_vdev)
+{
+	ivshmem_mig_destroy(to_ivdev(core_vdev));
+	vfio_pci_core_release_dev(core_vdev);
+}
+
 static int ivshmem_vfio_pci_open_device(struct vfio_device *core_vdev)
 {
-	struct vfio_pci_core_device *vdev =
-		container_of(core_vdev, struct vfio_pci_core_device, vdev);
+	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
+	struct vfio_pci_core_device *vdev = &ivdev->core_device;
 	int ret;
 
 	ret = vfio_pci_core_enable(vdev);
 	if (ret)
 		return ret;
 
+	if (core_vdev->mig_ops) {
+		/* The kernel's own mappings of the BARs, for the streams. */
+		ret = vfio_pci_core_setup_barmap(vdev, ivdev->dev_ops->reg_bar);
+		if (!ret)
+			ret = vfio_pci_core_setup_barmap(vdev,
+							 ivdev->dev_ops->mem_bar);
+		if (ret) {
+			dev_err(ivdev_dev(ivdev), "cannot map BARs: %d\n", ret);
+			vfio_pci_core_disable(vdev);
+			return ret;
+		}
+		ivshmem_mig_open(ivdev);
+	}
+
 	vfio_pci_core_finish_enable(vdev);
 	return 0;
 }
 
+static void ivshmem_vfio_pci_close_device(struct vfio_device *core_vdev)
+{
+	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
+
+	if (core_vdev->mig_ops)
+		ivshmem_mig_close(ivdev);
+	vfio_pci_core_close_device(core_vdev);
+}
+
 static const struct vfio_device_ops ivshmem_vfio_pci_ops = {
 	.name = "ivshmem-vfio-pci",
-	.init = vfio_pci_core_init_dev,
-	.release = vfio_pci_core_release_dev,
+	.init = ivshmem_vfio_pci_init_dev,
+	.release = ivshmem_vfio_pci_release_dev,
 	.open_device = ivshmem_vfio_pci_open_device,
-	.close_device = vfio_pci_core_close_device,
+	.close_device = ivshmem_vfio_pci_close_device,
 	.ioctl = vfio_pci_core_ioctl,
 	.device_feature = vfio_pci_core_ioctl_feature,
-	.read = vfio_pci_core_read,
-	.write = vfio_pci_core_write,
-	.mmap = vfio_pci_core_mmap,
+	.read = ivshmem_vfio_pci_read,
+	.write = ivshmem_vfio_pci_write,
+	.mmap = ivshmem_vfio_pci_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,
 	.bind_iommufd = vfio_iommufd_physical_bind,
@@ -78,6 +135,19 @@ static void ivshmem_vfio_pci_remove(struct pci_dev *pdev)
 	vfio_put_device(&vdev->vdev);
 }
 
+static void ivshmem_vfio_pci_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	if (vdev->vdev.mig_ops)
+		ivshmem_mig_reset_done(to_ivdev(&vdev->vdev));
+}
+
+static const struct pci_error_handlers ivshmem_vfio_pci_err_handlers = {
+	.reset_done = ivshmem_vfio_pci_reset_done,
+	.error_detected = vfio_pci_core_aer_err_detected,
+};
+
 static const struct pci_device_id ivshmem_vfio_pci_table[] = {
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_REDHAT_QUMRANET,
 					  IVSHMEM_PCI_DEVICE_ID) },
@@ -90,7 +160,8 @@ static struct pci_driver ivshmem_vfio_pci_driver = {
 	.id_table = ivshmem_vfio_pci_table,
 	.probe = ivshmem_vfio_pci_probe,
 	.remove = ivshmem_vfio_pci_remove,
-	.err_handler = &vfio_pci_core_err_handlers,
+	.err_handler = &ivshmem_vfio_pci_err_handlers,
+	.dev_groups = ivshmem_vfio_pci_groups,
 	.driver_managed_dma = true,
 };
 module_pci_driver(ivshmem_vfio_pci_driver);

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VFIO migration v2 state machine of a vfio_pci_core device that
+ * streams its state in the vfio-devstate format.  Nothing here knows about
+ * ivshmem: the device is reached through struct ivshmem_mig_dev_ops.
+ *
+ * Locking: state_mutex serialises state changes and the life of the data
+ * files.  A PCI reset can arrive while another thread holds state_mutex and
+ * is blocked on mmap_lock (copy_to_user) while the resetting thread holds
+ * locks the fault path needs, so reset_done never sleeps on state_mutex:
+ * it records a deferred reset that whoever holds the mutex applies when it
+ * unlocks (ivshmem_state_mutex_unlock()).
+ */
+
+#include <linux/file.h>
+#include <linux/pci.h>
+#include <linux/vfio.h>
+
+#include "common.h"
+
+/**
+ * ivshmem_stream_len - bytes of a complete saving stream
+ * @ivdev: the device
+ * @minor: format minor the stream is written as
+ *
+ * Header, device section, one chunk section per IVSHMEM_CHUNK_LEN of the
+ * memory BAR, end record.  Must agree byte for byte with save.c.
+ */
+u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
+		       unsigned int minor)
+{
+	const u64 framing = VFIO_DEVSTATE_SECTION_LEN + VFIO_DEVSTATE_CRC_LEN;
+	u64 nr_chunks = DIV_ROUND_UP_ULL(ivdev->mem_size, IVSHMEM_CHUNK_LEN);
+
+	return vfio_devstate_header_len(&ivdev->desc, minor) +
+	       framing + ivdev->dev_ops->state_len +
+	       nr_chunks * framing + ivdev->mem_size +
+	       VFIO_DEVSTATE_END_RECORD_LEN;
+}
+
+void ivshmem_set_last_error(struct ivshmem_vfio_pci_device *ivdev,
+			    const char *msg)
+{
+	spin_lock(&ivdev->err_lock);
+	strscpy(ivdev->last_error, msg, sizeof(ivdev->last_error));
+	spin_unlock(&ivdev->err_lock);
+}
+
+/* Drop the data files: they fail every later call.  state_mutex held. */
+static void ivshmem_disable_files(struct ivshmem_vfio_pci_device *ivdev)
+{
+	if (ivdev->saving) {
+		ivshmem_save_disable(ivdev->saving);
+		fput(ivshmem_save_filp(ivdev->saving));
+		ivdev->saving = NULL;
+	}
+	if (ivdev->resuming) {
+		ivshmem_resume_disable(ivdev->resuming);
+		fput(ivshmem_resume_filp(ivdev->resuming));
+		ivdev->resuming = NULL;
+	}
+}
+
+/* Unlock state_mutex, first applying a reset that happened meanwhile. */
+void ivshmem_state_mutex_unlock(struct ivshmem_vfio_pci_device *ivdev)
+{
+again:
+	spin_lock(&ivdev->reset_lock);
+	if (ivdev->deferred_reset) {
+		ivdev->deferred_reset = false;
+		spin_unlock(&ivdev->reset_lock);
+		ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+		ivshmem_disable_files(ivdev);
+		ivshmem_access_unblock(ivdev);
+		goto again;
+	}
+	mutex_unlock(&ivdev->state_mutex);
+	spin_unlock(&ivdev->reset_lock);
+}
+
+/**
+ * ivshmem_mig_reset_done - the function was reset: back to RUNNING
+ * @ivdev: the device
+ *
+ * Called from the PCI reset_done handler, possibly with locks held that a
+ * state_mutex holder may be waiting for; see the comment at the top.
+ */
+void ivshmem_mig_reset_done(struct ivshmem_vfio_pci_device *ivdev)
+{
+	spin_lock(&ivdev->reset_lock);
+	ivdev->deferred_reset = true;
+	if (!mutex_trylock(&ivdev->state_mutex)) {
+		spin_unlock(&ivdev->reset_lock);
+		return;
+	}
+	spin_unlock(&ivdev->reset_lock);
+	ivshmem_state_mutex_unlock(ivdev);
+}
+
+static struct file *
+ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
+		   enum vfio_device_mig_state next)
+{
+	enum vfio_device_mig_state cur = ivdev->mig_state;
+	struct file *filp;
+	int ret;
+
+	/* Arcs with nothing to do: ivshmem-plain does no DMA. */
+	if ((cur == VFIO_DEVICE_STATE_RUNNING &&
+	     next == VFIO_DEVICE_STATE_RUNNING_P2P) ||
+	    (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	     next == VFIO_DEVICE_STATE_RUNNING) ||
+	    (cur == VFIO_DEVICE_STATE_PRE_COPY &&
+	     next == VFIO_DEVICE_STATE_PRE_COPY_P2P) ||
+	    (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	     next == VFIO_DEVICE_STATE_PRE_COPY))
+		return NULL;
+
+	/* Freeze and thaw: the state must not change while stopped. */
+	if (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	    next == VFIO_DEVICE_STATE_STOP) {
+		ivshmem_access_block(ivdev);
+		return NULL;
+	}
+	if (cur == VFIO_DEVICE_STATE_STOP &&
+	    next == VFIO_DEVICE_STATE_RUNNING_P2P) {
+		ivshmem_access_unblock(ivdev);
+		return NULL;
+	}
+
+	/* Saving. */
+	if ((cur == VFIO_DEVICE_STATE_RUNNING &&
+	     next == VFIO_DEVICE_STATE_PRE_COPY) ||
+	    (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	     next == VFIO_DEVICE_STATE_PRE_COPY_P2P) ||
+	    (cur == VFIO_DEVICE_STATE_STOP &&
+	     next == VFIO_DEVICE_STATE_STOP_COPY)) {
+		filp = ivshmem_save_open(ivdev,
+					 next != VFIO_DEVICE_STATE_STOP_COPY);
+		if (IS_ERR(filp))
+			return filp;
+		get_file(filp);
+		return filp;
+	}
+	if (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	    next == VFIO_DEVICE_STATE_STOP_COPY) {
+		ivshmem_access_block(ivdev);
+		ret = ivshmem_save_stop_copy(ivdev->saving);
+		if (ret) {
+			ivshmem_access_unblock(ivdev);
+			return ERR_PTR(ret);
+		}
+		return NULL;
+	}
+	if ((cur == VFIO_DEVICE_STATE_PRE_COPY &&
+	     next == VFIO_DEVICE_STATE_RUNNING) ||
+	    (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	     next == VFIO_DEVICE_STATE_RUNNING_P2P) ||
+	    (cur == VFIO_DEVICE_STATE_STOP_COPY &&
+	     next == VFIO_DEVICE_STATE_STOP)) {
+		ivshmem_disable_files(ivdev);
+		return NULL;
+	}
+
+	/* Resuming. */
+	if (cur == VFIO_DEVICE_STATE_STOP &&
+	    next == VFIO_DEVICE_STATE_RESUMING) {
+		filp = ivshmem_resume_open(ivdev);
+		if (IS_ERR(filp))
+			return filp;
+		get_file(filp);
+		return filp;
+	}
+	if (cur == VFIO_DEVICE_STATE_RESUMING &&
+	    next == VFIO_DEVICE_STATE_STOP) {
+		ret = ivshmem_resume_finish(ivdev->resuming);
+		if (ret)
+			return ERR_PTR(ret);
+		ivshmem_disable_files(ivdev);
+		return NULL;
+	}
+
+	/* vfio_mig_get_next_state() uses no other arc. */
+	WARN_ON_ONCE(1);
+	return ERR_PTR(-EINVAL);
+}
+
+static struct file *
+ivshmem_set_device_state(struct vfio_device *core_vdev,
+			 enum vfio_device_mig_state new_state)
+{
+	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
+	enum vfio_device_mig_state next;
+	struct file *res = NULL;
+	int ret;
+
+	mutex_lock(&ivdev->state_mutex);
+	while (ivdev->mig_state != new_state) {
+		ret = vfio_mig_get_next_state(core_vdev, ivdev->mig_state,
+					      new_state, &next);
+		if (ret) {
+			res = ERR_PTR(ret);
+			break;
+		}
+		res = ivshmem_step_state(ivdev, next);
+		if (IS_ERR(res))
+			break;
+		ivdev->mig_state = next;
+		/* Only the last arc of a path may return a data file. */
+		if (WARN_ON_ONCE(res && next != new_state)) {
+			fput(res);
+			res = ERR_PTR(-EINVAL);
+			break;
+		}
+	}
+	ivshmem_state_mutex_unlock(ivdev);
+	return res;
+}
+
+static int ivshmem_get_device_state(struct vfio_device *core_vdev,
+				    enum vfio_device_mig_state *state)
+{
+	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
+
+	mutex_lock(&ivdev->state_mutex);
+	*state = ivdev->mig_state;
+	ivshmem_state_mutex_unlock(ivdev);
+	return 0;
+}
+
+/*
+ * The exact number of bytes still to be read to complete a STOP_COPY
+ * stream: all of it before saving starts, what is left of it after.
+ */
+static int ivshmem_get_data_size(struct vfio_device *core_vdev,
+				 unsigned long *stop_copy_length)
+{
+	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
+
+	mutex_lock(&ivdev->state_mutex);
+	if (ivdev->saving)
+		*stop_copy_length = ivshmem_save_remaining(ivdev->saving);
+	else
+		*stop_copy_length = ivshmem_stream_len(ivdev,
+						       ivdev->emit_minor);
+	ivshmem_state_mutex_unlock(ivdev);
+	return 0;
+}
+
+const struct vfio_migration_ops ivshmem_migration_ops = {
+	.migration_set_state = ivshmem_set_device_state,
+	.migration_get_state = ivshmem_get_device_state,
+	.migration_get_data_size = ivshmem_get_data_size,
+};
+
+void ivshmem_mig_init(struct ivshmem_vfio_pci_device *ivdev)
+{
+	mutex_init(&ivdev->state_mutex);
+	spin_lock_init(&ivdev->reset_lock);
+	spin_lock_init(&ivdev->err_lock);
+	init_rwsem(&ivdev->access_rwsem);
+	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	ivdev->emit_minor = VFIO_DEVSTATE_MINOR;
+}
+
+void ivshmem_mig_destroy(struct ivshmem_vfio_pci_device *ivdev)
+{
+	mutex_destroy(&ivdev->state_mutex);
+}
+
+/* The device was opened: a fresh start in RUNNING, user access allowed. */
+void ivshmem_mig_open(struct ivshmem_vfio_pci_device *ivdev)
+{
+	mutex_lock(&ivdev->state_mutex);
+	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	ivshmem_access_unblock(ivdev);
+	ivshmem_state_mutex_unlock(ivdev);
+}
+
+/* The device is being closed: drop the data files before the BARs go. */
+void ivshmem_mig_close(struct ivshmem_vfio_pci_device *ivdev)
+{
+	mutex_lock(&ivdev->state_mutex);
+	ivshmem_disable_files(ivdev);
+	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	ivshmem_access_unblock(ivdev);
+	ivshmem_state_mutex_unlock(ivdev);
+}

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The resuming data file: accepts a vfio-devstate stream in writes of any
+ * size and applies it.
+ *
+ * The stream's header is checked against this device's descriptor as soon
+ * as its last byte arrives: an incompatible stream is refused by that
+ * write(), with the errno of its rejection class, a dev_err line naming
+ * the field and both values, and the reason kept for sysfs.  Chunk
+ * payloads are copied straight into the memory BAR as they arrive; the
+ * register state is kept until RESUMING -> STOP, which checks that the
+ * stream was complete (end record, device section, every byte of the
+ * memory covered, every CRC good) before applying it.  Any refusal is
+ * sticky for this file; VFIO_DEVICE_RESET brings the device back to
+ * RUNNING, ready for a new RESUMING.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
+#include <linux/file.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "common.h"
+
+/* Bytes copied from user space per decoder call. */
+#define IVSHMEM_BOUNCE_LEN	SZ_128K
+/* Granule in which chunks must cover the memory BAR. */
+#define IVSHMEM_COVER_SHIFT	PAGE_SHIFT
+#define IVSHMEM_NR_REGIONS	(PCI_STD_NUM_BARS)
+
+/**
+ * struct ivshmem_resume_file - one resuming data file
+ * @filp: the file; ivdev->resuming holds a reference while it is current
+ * @ivdev: the device; not touched once @disabled
+ * @lock: serialises writers and the calls below
+ * @disabled: the file is no longer current: every call fails
+ * @error: negative errno once the stream was refused (sticky)
+ * @state_seen: the device section arrived with a good CRC
+ * @nr_granules: bits in @covered
+ * @covered: memory granules written by chunks whose CRC was good
+ * @dec: decoder state
+ * @region_size: size of each region a chunk may address (by BAR index)
+ * @bounce: IVSHMEM_BOUNCE_LEN bytes from the writer
+ * @state: the device section's payload
+ * @msg: our own reason when a callback refuses a section
+ */
+struct ivshmem_resume_file {
+	struct file *filp;
+	struct ivshmem_vfio_pci_device *ivdev;
+	struct mutex lock;	/* everything below, and disabled */
+	bool disabled;
+	int error;
+	bool state_seen;
+	u64 nr_granules;
+	unsigned long *covered;
+	struct vfio_devstate_dec *dec;
+	u64 region_size[IVSHMEM_NR_REGIONS];
+	void *bounce;
+	u8 *state;
+	char msg[VFIO_DEVSTATE_MSG_LEN];
+};
+
+struct file *ivshmem_resume_filp(struct ivshmem_resume_file *rf)
+{
+	return rf->filp;
+}
+
+void ivshmem_resume_disable(struct ivshmem_resume_file *rf)
+{
+	mutex_lock(&rf->lock);
+	rf->disabled = true;
+	mutex_unlock(&rf->lock);
+}
+
+/* Record and log a refusal; returns @err. */
+static int ivshmem_resume_refuse(struct ivshmem_resume_file *rf, int err,
+				 const char *what, const char *msg)
+{
+	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+
+	rf->error = err;
+	dev_err(ivdev_dev(ivdev), "resume refused: %s: %s (errno %d)\n",
+		what, msg, -err);
+	ivshmem_set_last_error(ivdev, msg);
+	return err;
+}
+
+/* The decoder failed: say why in its words, or in ours. */
+static int ivshmem_resume_dec_failed(struct ivshmem_resume_file *rf, int err)
+{
+	const struct vfio_devstate_reason *r = vfio_devstate_dec_error(rf->dec);
+	const char *msg = r->msg;
+
+	if (r->code == VFIO_DEVSTATE_R_CALLBACK && rf->msg[0])
+		msg = rf->msg;
+	return ivshmem_resume_refuse(rf, err, vfio_devstate_reason_name(r->code),
+				     msg);
+}
+
+static int ivshmem_resume_section_start(void *priv,
+					const struct vfio_devstate_sec *sec)
+{
+	struct ivshmem_resume_file *rf = priv;
+	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	u64 granule = 1ULL << IVSHMEM_COVER_SHIFT;
+
+	switch (sec->type) {
+	case VFIO_DEVSTATE_SEC_DEVICE:
+		if (sec->index || sec->length != ivdev->dev_ops->state_len) {
+			snprintf(rf->msg, sizeof(rf->msg),
+				 "device section %u at 0x%llx: index %u length %llu, expected index 0 length %zu",
+				 sec->seq, sec->stream_off, sec->index,
+				 sec->length, ivdev->dev_ops->state_len);
+			return -EINVAL;
+		}
+		return 0;
+	case VFIO_DEVSTATE_SEC_CHUNK:
+		/* The decoder checked index and range against region_size. */
+		if (!IS_ALIGNED(sec->offset, granule) ||
+		    (!IS_ALIGNED(sec->length, granule) &&
+		     sec->offset + sec->length != ivdev->mem_size)) {
+			snprintf(rf->msg, sizeof(rf->msg),
+				 "chunk section %u at 0x%llx: range 0x%llx+0x%llx not aligned to 0x%llx",
+				 sec->seq, sec->stream_off, sec->offset,
+				 sec->length, granule);
+			return -EINVAL;
+		}
+		return 0;
+	default:
+		return VFIO_DEVSTATE_SKIP;
+	}
+}
+
+static int ivshmem_resume_payload(void *priv,
+				  const struct vfio_devstate_sec *sec,
+				  u64 off, const void *data, size_t len)
+{
+	struct ivshmem_resume_file *rf = priv;
+	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	int ret;
+
+	if (sec->type == VFIO_DEVSTATE_SEC_DEVICE) {
+		memcpy(rf->state + off, data, len);
+		return 0;
+	}
+
+	ret = ivshmem_mem_access_begin(ivdev);
+	if (ret) {
+		snprintf(rf->msg, sizeof(rf->msg),
+			 "device memory not accessible (memory decoding off)");
+		return ret;
+	}
+	memcpy_toio(ivdev_bar(ivdev, sec->index) + sec->offset + off, data,
+		    len);
+	ivshmem_mem_access_end(ivdev);
+	return 0;
+}
+
+static int ivshmem_resume_section_end(void *priv,
+				      const struct vfio_devstate_sec *sec)
+{
+	struct ivshmem_resume_file *rf = priv;
+
+	if (sec->type == VFIO_DEVSTATE_SEC_DEVICE) {
+		rf->state_seen = true;
+		return 0;
+	}
+	bitmap_set(rf->covered, sec->offset >> IVSHMEM_COVER_SHIFT,
+		   DIV_ROUND_UP_ULL(sec->length, 1ULL << IVSHMEM_COVER_SHIFT));
+	return 0;
+}
+
+static const struct vfio_devstate_dec_ops ivshmem_resume_dec_ops = {
+	.section_start = ivshmem_resume_section_start,
+	.payload = ivshmem_resume_payload,
+	.section_end = ivshmem_resume_section_end,
+};
+
+static ssize_t ivshmem_resume_write(struct file *filp, const char __user *buf,
+				    size_t len, loff_t *pos)
+{
+	struct ivshmem_resume_file *rf = filp->private_data;
+	ssize_t done = 0;
+	size_t n;
+	int ret = 0;
+
+	if (pos)
+		return -ESPIPE;
+
+	mutex_lock(&rf->lock);
+	if (rf->disabled) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (rf->error) {
+		ret = rf->error;
+		goto out;
+	}
+	while (len) {
+		n = min_t(size_t, len, IVSHMEM_BOUNCE_LEN);
+		if (copy_from_user(rf->bounce, buf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = vfio_devstate_dec_feed(rf->dec, rf->bounce, n);
+		if (ret < 0) {
+			ivshmem_resume_dec_failed(rf, ret);
+			/* The write that completes a refused part fails. */
+			done = 0;
+			break;
+		}
+		done += n;
+		len -= n;
+	}
+out:
+	mutex_unlock(&rf->lock);
+	return done ? done : ret;
+}
+
+/**
+ * ivshmem_resume_finish - RESUMING -> STOP: check the stream, apply it
+ * @rf: the current resuming file, state_mutex held
+ */
+int ivshmem_resume_finish(struct ivshmem_resume_file *rf)
+{
+	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	char msg[VFIO_DEVSTATE_MSG_LEN];
+	unsigned long hole;
+	int ret;
+
+	mutex_lock(&rf->lock);
+	ret = rf->error;
+	if (ret) {
+		dev_err(ivdev_dev(ivdev),
+			"resume refused: the stream was refused earlier (errno %d)\n",
+			-ret);
+		goto out;
+	}
+	ret = vfio_devstate_dec_finish(rf->dec);
+	if (ret) {
+		ret = ivshmem_resume_dec_failed(rf, ret);
+		goto out;
+	}
+	if (!rf->state_seen) {
+		ret = ivshmem_resume_refuse(rf, -ENODATA, "incomplete",
+					    "stream has no device section");
+		goto out;
+	}
+	hole = find_first_zero_bit(rf->covered, rf->nr_granules);
+	if (hole < rf->nr_granules) {
+		snprintf(msg, sizeof(msg),
+			 "stream leaves device memory at 0x%llx unwritten",
+			 (u64)hole << IVSHMEM_COVER_SHIFT);
+		ret = ivshmem_resume_refuse(rf, -ENODATA, "incomplete", msg);
+		goto out;
+	}
+	ret = ivdev->dev_ops->load_state(ivdev, rf->state);
+	if (ret) {
+		snprintf(msg, sizeof(msg),
+			 "cannot write the register state (%d)", ret);
+		ret = ivshmem_resume_refuse(rf, ret, "device", msg);
+	}
+out:
+	mutex_unlock(&rf->lock);
+	return ret;
+}
+
+static int ivshmem_resume_release(struct inode *inode, struct file *filp)
+{
+	struct ivshmem_resume_file *rf = filp->private_data;
+
+	kvfree(rf->dec);
+	bitmap_free(rf->covered);
+	kvfree(rf->bounce);
+	kfree(rf->state);
+	mutex_destroy(&rf->lock);
+	kfree(rf);
+	return 0;
+}
+
+static const struct file_operations ivshmem_resume_fops = {
+	.owner = THIS_MODULE,
+	.write = ivshmem_resume_write,
+	.release = ivshmem_resume_release,
+};
+
+/**
+ * ivshmem_resume_open - start a resuming stream
+ * @ivdev: the device, state_mutex held
+ *
+ * Returns the file, also kept in ivdev->resuming, or an ERR_PTR.
+ */
+struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
+{
+	struct ivshmem_resume_file *rf;
+	struct file *filp;
+	int ret = -ENOMEM;
+
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	if (!rf)
+		return ERR_PTR(-ENOMEM);
+	rf->nr_granules = DIV_ROUND_UP_ULL(ivdev->mem_size,
+					   1ULL << IVSHMEM_COVER_SHIFT);
+	rf->covered = bitmap_zalloc(rf->nr_granules, GFP_KERNEL_ACCOUNT);
+	rf->dec = kvzalloc(sizeof(*rf->dec), GFP_KERNEL_ACCOUNT);
+	rf->bounce = kvmalloc(IVSHMEM_BOUNCE_LEN, GFP_KERNEL_ACCOUNT);
+	rf->state = kzalloc(ivdev->dev_ops->state_len, GFP_KERNEL_ACCOUNT);
+	if (!rf->covered || !rf->dec || !rf->bounce || !rf->state)
+		goto err_free;
+
+	mutex_init(&rf->lock);
+	rf->ivdev = ivdev;
+	rf->region_size[ivdev->dev_ops->mem_bar] = ivdev->mem_size;
+	vfio_devstate_dec_init(rf->dec, &ivshmem_resume_dec_ops, rf);
+	vfio_devstate_dec_set_local(rf->dec, &ivdev->desc);
+	vfio_devstate_dec_set_regions(rf->dec, rf->region_size,
+				      IVSHMEM_NR_REGIONS);
+
+	filp = anon_inode_getfile("ivshmem_vfio_resume", &ivshmem_resume_fops,
+				  rf, O_WRONLY);
+	if (IS_ERR(filp)) {
+		ret = PTR_ERR(filp);
+		mutex_destroy(&rf->lock);
+		goto err_free;
+	}
+	rf->filp = filp;
+	stream_open(filp->f_inode, filp);
+	ivdev->resuming = rf;
+	return filp;
+
+err_free:
+	kvfree(rf->dec);
+	bitmap_free(rf->covered);
+	kvfree(rf->bounce);
+	kfree(rf->state);
+	kfree(rf);
+	return ERR_PTR(ret);
+}
