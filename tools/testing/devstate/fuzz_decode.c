@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: the incremental decoder.  The first input byte picks
+ * options (local descriptor, region bounds) and a segmentation; the rest
+ * is the stream.  Each input is decoded whole and in pieces, and both runs
+ * must end the same way with the same events.
+ */
+#include <stdlib.h>
+#include "sample.h"
+#include "internal.h"
+
+/*
+ * With option bit 7 the input's CRC fields are recomputed before decoding,
+ * so that mutations reach the checks behind the CRCs.
+ */
+static void fix_crcs(u8 *p, size_t size)
+{
+	size_t pos, len;
+	u64 slen;
+
+	if (size < DS_H_PREAMBLE)
+		return;
+	len = ds_get32(p + DS_H_LEN);
+	if (len < 8 || len > size)
+		return;
+	ds_put32(p + len - 4, vfio_devstate_crc32c(p, len - 4));
+	for (pos = len; size - pos >= VFIO_DEVSTATE_SECTION_LEN + 4;) {
+		u8 *h = p + pos;
+
+		ds_put32(h + DS_S_HDR_CRC, vfio_devstate_crc32c(h, DS_S_HDR_CRC));
+		slen = ds_get64(h + DS_S_LENGTH);
+		if (slen > size - pos - VFIO_DEVSTATE_SECTION_LEN - 4)
+			return;
+		len = VFIO_DEVSTATE_SECTION_LEN + slen;
+		ds_put32(h + len, vfio_devstate_crc32c(h, len));
+		pos += len + 4;
+	}
+}
+
+struct fz {
+	u64 sum;		/* hash of the events */
+	u64 got;		/* payload bytes of the open section */
+};
+
+static void mix(struct fz *f, u64 v)
+{
+	f->sum = (f->sum ^ v) * 0x100000001b3ULL;
+}
+
+static int f_header(void *p, const struct vfio_devstate_desc *d)
+{
+	mix(p, d->model_version);
+	mix(p, d->nr_params);
+	return 0;
+}
+
+static int f_start(void *p, const struct vfio_devstate_sec *s)
+{
+	struct fz *f = p;
+
+	f->got = 0;
+	mix(f, s->type);
+	mix(f, s->length);
+	mix(f, s->stream_off);
+	return s->type & 1 ? 0 : VFIO_DEVSTATE_SKIP;
+}
+
+static int f_payload(void *p, const struct vfio_devstate_sec *s, u64 off,
+		     const void *data, size_t len)
+{
+	struct fz *f = p;
+	const u8 *b = data;
+	size_t i;
+
+	if (off != f->got || !len || len > s->length - off)
+		abort();
+	for (i = 0; i < len; i++)
+		mix(f, b[i]);
+	f->got += len;
+	return 0;
+}
+
+static int f_end_sec(void *p, const struct vfio_devstate_sec *s)
+{
+	struct fz *f = p;
+
+	if (f->got != s->length)
+		abort();
+	mix(f, 0xe0d);
+	return 0;
+}
+
+static int f_end(void *p, u32 nr, u64 len)
+{
+	mix(p, nr);
+	mix(p, len);
+	return 0;
+}
+
+static const struct vfio_devstate_dec_ops ops = {
+	.header = f_header,
+	.section_start = f_start,
+	.payload = f_payload,
+	.section_end = f_end_sec,
+	.end = f_end,
+};
+
+static struct vfio_devstate_dec dec;
+static struct vfio_devstate_desc local;
+static const u64 regions[2] = { SAMPLE_REGION_SIZE, 1ULL << 40 };
+
+static int run(const u8 *data, size_t size, u8 opt, bool whole,
+	       struct fz *f, struct vfio_devstate_reason *r)
+{
+	size_t pos = 0, step = 1 + (opt >> 2);
+	int ret = 0;
+
+	memset(f, 0, sizeof(*f));
+	vfio_devstate_dec_init(&dec, &ops, f);
+	if (opt & 1)
+		vfio_devstate_dec_set_local(&dec, &local);
+	if (opt & 2)
+		vfio_devstate_dec_set_regions(&dec, regions, 2);
+	if (whole) {
+		ret = vfio_devstate_dec_feed(&dec, data, size);
+	} else {
+		while (!ret && pos < size) {
+			size_t n = size - pos < step ? size - pos : step;
+
+			ret = vfio_devstate_dec_feed(&dec, data + pos, n);
+			pos += n;
+			step = step * 5 % 61 + 1;
+		}
+	}
+	if (!ret)
+		ret = vfio_devstate_dec_finish(&dec);
+	*r = *vfio_devstate_dec_error(&dec);
+	if (ret != r->err || (ret && (!r->msg[0] || r->code <= 0)))
+		abort();
+	if (!ret != vfio_devstate_dec_done(&dec))
+		abort();
+	return ret;
+}
+
+/* libFuzzer's entry point, LLVMFuzzerTestOneInput */
+int fuzz_one_input(const u8 *data, size_t size)
+	__asm__("LLVMFuzzerTestOneInput");
+
+int fuzz_one_input(const u8 *data, size_t size)
+{
+	struct vfio_devstate_reason r1, r2;
+	struct fz f1, f2;
+	int a, b;
+	u8 opt;
+
+	if (!size)
+		return 0;
+	if (!local.model[0])
+		sample_desc(&local);
+	opt = data[0];
+	if (opt & 0x80) {
+		u8 *copy = malloc(size);
+
+		memcpy(copy, data, size);
+		fix_crcs(copy + 1, size - 1);
+		data = copy;
+	}
+	a = run(data + 1, size - 1, opt, true, &f1, &r1);
+	b = run(data + 1, size - 1, opt, false, &f2, &r2);
+	if (opt & 0x80)
+		free((void *)data);
+	if (a != b || r1.code != r2.code || r1.offset != r2.offset ||
+	    strcmp(r1.msg, r2.msg) || (!a && f1.sum != f2.sum))
+		abort();
+	return 0;
+}

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build and run the vfio-devstate libFuzzer targets, printing TAP.
+#   run-fuzz.sh OUTDIR TESTDIR SECONDS_PER_TARGET "BUILD COMMAND"
+# New corpus entries go to OUTDIR/fuzz-corpus-TARGET, never to the
+# committed seeds in TESTDIR/corpus/TARGET; crashes to OUTDIR/fuzz-TARGET-*.
+set -u
+out=$1 tdir=$2 secs=$3 build=$4
+targets="decode compat"
+echo "TAP version 13"
+n=0 fail=0
+if ! command -v clang-14 >/dev/null && ! command -v clang >/dev/null; then
+	for t in $targets; do
+		n=$((n + 1))
+		echo "ok $n - fuzz_$t # SKIP clang not installed"
+	done
+	echo "1..$n"
+	exit 0
+fi
+if ! blog=$($build 2>&1); then
+	echo "$blog" | sed 's/^/# /'
+	for t in $targets; do
+		n=$((n + 1))
+		echo "not ok $n - fuzz_$t builds"
+	done
+	echo "1..$n"
+	exit 1
+fi
+for t in $targets; do
+	n=$((n + 1))
+	work=$out/fuzz-corpus-$t
+	log=$out/fuzz-$t.log
+	mkdir -p "$work"
+	rm -f "$out"/fuzz-$t-crash-* "$out"/fuzz-$t-leak-* "$out"/fuzz-$t-timeout-*
+	"$out/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$out/fuzz-$t-" \
+		"$work" "$tdir/corpus/$t" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+	cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
+	ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
+	corp=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')
+	arts=$(ls "$out"/fuzz-$t-crash-* "$out"/fuzz-$t-leak-* \
+		"$out"/fuzz-$t-timeout-* 2>/dev/null | wc -l)
+	if [ "$rc" -eq 0 ] && [ "$arts" -eq 0 ]; then
+		stats="${execs:-?} execs (${rate:-?}/s), cov ${cov:-?}"
+		echo "ok $n - fuzz_$t ${secs}s: $stats, ft ${ft:-?}, corpus ${corp:-?}"
+	else
+		echo "not ok $n - fuzz_$t ${secs}s: exit $rc, $arts artifacts (see $log)"
+		grep -E 'ERROR|SUMMARY|Test unit written' "$log" | sed 's/^/# /'
+		fail=1
+	fi
+done
+echo "1..$n"
+exit $fail
