@@ -26,7 +26,7 @@
 
 #include "vfio_mig.h"
 
-#define IO_LEN		(1UL << 20)	/* read()/write() size, as QEMU uses */
+#define IO_LEN		(1024UL * 1024)	/* read()/write() size, as QEMU uses */
 
 static double now(void)
 {
@@ -182,14 +182,14 @@ out:
 	return ret;
 }
 
-static const char *default_pairs[] = {
+static const char * const default_pairs[] = {
 	"IVSHMEM_A", "IVSHMEM_B", "IVSHMEM_D", "IVSHMEM_E",
 };
 
 int main(int argc, char **argv)
 {
 	int i, n = 0, failed = 0, nr_pairs;
-	const char **names = (const char **)argv + 1;
+	const char * const *names = (const char * const *)argv + 1;
 
 	nr_pairs = (argc - 1) / 2;
 	if (!nr_pairs) {
