@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build what the test VM needs: our modules (against VM_KDIR), the
+# selftests (if their Makefile exists), the VFIO demo program, and the
+# initramfs. Progress goes to stdout as TAP comments; a failed step prints
+# a TAP "not ok" line with the end of its log and exits non-zero.
+#
+# Environment: see tools/testing/vm/vm.mk (VM_*), BUILD.
+
+set -eu
+
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+vmdir=$top/tools/testing/vm
+BUILD=${BUILD:-$top/build}
+VM_BUILD=${VM_BUILD:-$BUILD/vm}
+mkdir -p "$VM_BUILD"
+
+# step NAME LOG COMMAND...: run COMMAND with its output in LOG.
+step() {
+	local name=$1 log=$2
+	shift 2
+	if ! "$@" >"$log" 2>&1; then
+		echo "not ok 1 - $name (log: $log)"
+		tail -n 30 "$log" | sed 's/^/#   /'
+		exit 1
+	fi
+}
+
+if [ "${VM_BUILD_MODULES:-1}" = 1 ]; then
+	echo "# vm: building modules against ${VM_KDIR:?}"
+	# VM_KBUILD_ARGS is a list of make arguments: split it on purpose.
+	# shellcheck disable=SC2086
+	step "build modules against $VM_KDIR" "$VM_BUILD/modules.log" \
+		make -C "$VM_KDIR" M="$top" ${VM_KBUILD_ARGS:-} modules
+fi
+
+if [ "${VM_BUILD_SELFTESTS:-1}" != 1 ]; then
+	echo "# vm: VM_BUILD_SELFTESTS=${VM_BUILD_SELFTESTS:-}, selftests not rebuilt"
+elif [ -f "$top/tools/testing/selftests/vfio/Makefile" ]; then
+	echo "# vm: building selftests into $BUILD/selftests"
+	step "build selftests" "$VM_BUILD/selftests.log" \
+		make -C "$top/tools/testing/selftests/vfio" OUTPUT="$BUILD/selftests"
+else
+	echo "# vm: no tools/testing/selftests/vfio/Makefile, no selftests built"
+fi
+
+demo=$VM_BUILD/vfio-bar-demo
+if [ ! -x "$demo" ] || [ "$vmdir/vfio-bar-demo.c" -nt "$demo" ]; then
+	echo "# vm: building vfio-bar-demo"
+	step "build vfio-bar-demo" "$VM_BUILD/demo.log" \
+		gcc -static -O2 -Wall -Wextra -o "$demo" "$vmdir/vfio-bar-demo.c"
+fi
+
+step "build initramfs" "$VM_BUILD/initramfs.log" "$vmdir/mkinitramfs.sh"
+sed 's/^/# vm: /' "$VM_BUILD/initramfs.log"
