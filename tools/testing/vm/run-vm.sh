@@ -113,7 +113,7 @@ fi
 
 # shellcheck disable=SC2054 # commas belong to QEMU options
 args=(-machine q35,kernel-irqchip=split "${accel[@]}"
-	-smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}"
+	-smp "${VM_SMP:-1}" -m "${VM_MEM:-2G}"
 	-nodefaults -no-reboot
 	-device intel-iommu,intremap=on,caching-mode=on)
 i=0 devmap='' names=''
