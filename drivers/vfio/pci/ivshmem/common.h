@@ -120,6 +120,8 @@ void ivshmem_mig_destroy(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_mig_open(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_mig_close(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_mig_reset_done(struct ivshmem_vfio_pci_device *ivdev);
+void ivshmem_mig_reset_sync(struct ivshmem_vfio_pci_device *ivdev);
+void ivshmem_state_mutex_lock(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_state_mutex_unlock(struct ivshmem_vfio_pci_device *ivdev);
 u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
 		       unsigned int minor);

@@ -86,13 +86,25 @@ static void ivshmem_vfio_pci_close_device(struct vfio_device *core_vdev)
 	vfio_pci_core_close_device(core_vdev);
 }
 
+static long ivshmem_vfio_pci_ioctl(struct vfio_device *core_vdev,
+				   unsigned int cmd, unsigned long arg)
+{
+	long ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
+
+	/* reset_done only recorded the reset: apply it before returning. */
+	if (core_vdev->mig_ops &&
+	    (cmd == VFIO_DEVICE_RESET || cmd == VFIO_DEVICE_PCI_HOT_RESET))
+		ivshmem_mig_reset_sync(to_ivdev(core_vdev));
+	return ret;
+}
+
 static const struct vfio_device_ops ivshmem_vfio_pci_ops = {
 	.name = "ivshmem-vfio-pci",
 	.init = ivshmem_vfio_pci_init_dev,
 	.release = ivshmem_vfio_pci_release_dev,
 	.open_device = ivshmem_vfio_pci_open_device,
 	.close_device = ivshmem_vfio_pci_close_device,
-	.ioctl = vfio_pci_core_ioctl,
+	.ioctl = ivshmem_vfio_pci_ioctl,
 	.device_feature = vfio_pci_core_ioctl_feature,
 	.read = ivshmem_vfio_pci_read,
 	.write = ivshmem_vfio_pci_write,

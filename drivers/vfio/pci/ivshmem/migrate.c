@@ -5,11 +5,15 @@
  * ivshmem: the device is reached through struct ivshmem_mig_dev_ops.
  *
  * Locking: state_mutex serialises state changes and the life of the data
- * files.  A PCI reset can arrive while another thread holds state_mutex and
- * is blocked on mmap_lock (copy_to_user) while the resetting thread holds
- * locks the fault path needs, so reset_done never sleeps on state_mutex:
- * it records a deferred reset that whoever holds the mutex applies when it
- * unlocks (ivshmem_state_mutex_unlock()).
+ * files.  reset_done runs with vfio_pci_core's memory_lock held for write
+ * (VFIO_DEVICE_RESET, hot reset), while the data files and the BAR access
+ * paths wait for memory_lock with their own locks held (a file's lock,
+ * access_rwsem), and a state_mutex holder may wait for those.  So
+ * reset_done takes none of them: it only records a deferred reset, which
+ * the next state_mutex holder applies when it locks or unlocks
+ * (ivshmem_state_mutex_lock(), ivshmem_state_mutex_unlock()), and which the
+ * reset ioctls apply themselves once the core has dropped memory_lock
+ * (ivshmem_mig_reset_sync()).
  */
 
 #include <linux/file.h>
@@ -61,6 +65,28 @@ static void ivshmem_disable_files(struct ivshmem_vfio_pci_device *ivdev)
 	}
 }
 
+/* Back to RUNNING after a reset: the streams are over.  state_mutex held. */
+static void ivshmem_apply_reset(struct ivshmem_vfio_pci_device *ivdev)
+{
+	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	ivshmem_disable_files(ivdev);
+	ivshmem_access_unblock(ivdev);
+}
+
+/* Lock state_mutex and apply a reset that happened before. */
+void ivshmem_state_mutex_lock(struct ivshmem_vfio_pci_device *ivdev)
+{
+	bool reset;
+
+	mutex_lock(&ivdev->state_mutex);
+	spin_lock(&ivdev->reset_lock);
+	reset = ivdev->deferred_reset;
+	ivdev->deferred_reset = false;
+	spin_unlock(&ivdev->reset_lock);
+	if (reset)
+		ivshmem_apply_reset(ivdev);
+}
+
 /* Unlock state_mutex, first applying a reset that happened meanwhile. */
 void ivshmem_state_mutex_unlock(struct ivshmem_vfio_pci_device *ivdev)
 {
@@ -69,9 +95,7 @@ again:
 	if (ivdev->deferred_reset) {
 		ivdev->deferred_reset = false;
 		spin_unlock(&ivdev->reset_lock);
-		ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
-		ivshmem_disable_files(ivdev);
-		ivshmem_access_unblock(ivdev);
+		ivshmem_apply_reset(ivdev);
 		goto again;
 	}
 	mutex_unlock(&ivdev->state_mutex);
@@ -82,18 +106,27 @@ again:
  * ivshmem_mig_reset_done - the function was reset: back to RUNNING
  * @ivdev: the device
  *
- * Called from the PCI reset_done handler, possibly with locks held that a
- * state_mutex holder may be waiting for; see the comment at the top.
+ * Called from the PCI reset_done handler, possibly with memory_lock held
+ * for write, which a data file or BAR access may be waiting for with its
+ * own lock held: only record the reset (see the comment at the top).
  */
 void ivshmem_mig_reset_done(struct ivshmem_vfio_pci_device *ivdev)
 {
 	spin_lock(&ivdev->reset_lock);
 	ivdev->deferred_reset = true;
-	if (!mutex_trylock(&ivdev->state_mutex)) {
-		spin_unlock(&ivdev->reset_lock);
-		return;
-	}
 	spin_unlock(&ivdev->reset_lock);
+}
+
+/**
+ * ivshmem_mig_reset_sync - apply a recorded reset now
+ * @ivdev: the device
+ *
+ * For the reset ioctls, after vfio_pci_core dropped memory_lock: the state
+ * user space reads next is already RUNNING and the BARs are reachable.
+ */
+void ivshmem_mig_reset_sync(struct ivshmem_vfio_pci_device *ivdev)
+{
+	ivshmem_state_mutex_lock(ivdev);
 	ivshmem_state_mutex_unlock(ivdev);
 }
 
@@ -194,7 +227,7 @@ ivshmem_set_device_state(struct vfio_device *core_vdev,
 	struct file *res = NULL;
 	int ret;
 
-	mutex_lock(&ivdev->state_mutex);
+	ivshmem_state_mutex_lock(ivdev);
 	while (ivdev->mig_state != new_state) {
 		ret = vfio_mig_get_next_state(core_vdev, ivdev->mig_state,
 					      new_state, &next);
@@ -222,7 +255,7 @@ static int ivshmem_get_device_state(struct vfio_device *core_vdev,
 {
 	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
 
-	mutex_lock(&ivdev->state_mutex);
+	ivshmem_state_mutex_lock(ivdev);
 	*state = ivdev->mig_state;
 	ivshmem_state_mutex_unlock(ivdev);
 	return 0;
@@ -237,7 +270,7 @@ static int ivshmem_get_data_size(struct vfio_device *core_vdev,
 {
 	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
 
-	mutex_lock(&ivdev->state_mutex);
+	ivshmem_state_mutex_lock(ivdev);
 	if (ivdev->saving)
 		*stop_copy_length = ivshmem_save_remaining(ivdev->saving);
 	else
@@ -271,7 +304,7 @@ void ivshmem_mig_destroy(struct ivshmem_vfio_pci_device *ivdev)
 /* The device was opened: a fresh start in RUNNING, user access allowed. */
 void ivshmem_mig_open(struct ivshmem_vfio_pci_device *ivdev)
 {
-	mutex_lock(&ivdev->state_mutex);
+	ivshmem_state_mutex_lock(ivdev);
 	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	ivshmem_access_unblock(ivdev);
 	ivshmem_state_mutex_unlock(ivdev);
@@ -280,7 +313,7 @@ void ivshmem_mig_open(struct ivshmem_vfio_pci_device *ivdev)
 /* The device is being closed: drop the data files before the BARs go. */
 void ivshmem_mig_close(struct ivshmem_vfio_pci_device *ivdev)
 {
-	mutex_lock(&ivdev->state_mutex);
+	ivshmem_state_mutex_lock(ivdev);
 	ivshmem_disable_files(ivdev);
 	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	ivshmem_access_unblock(ivdev);

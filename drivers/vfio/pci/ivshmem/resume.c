@@ -235,9 +235,10 @@ int ivshmem_resume_finish(struct ivshmem_resume_file *rf)
 	mutex_lock(&rf->lock);
 	ret = rf->error;
 	if (ret) {
-		dev_err(ivdev_dev(ivdev),
-			"resume refused: the stream was refused earlier (errno %d)\n",
-			-ret);
+		/* Logged when refused; user space may retry in a loop. */
+		dev_err_ratelimited(ivdev_dev(ivdev),
+				    "resume refused: the stream was refused earlier (errno %d)\n",
+				    -ret);
 		goto out;
 	}
 	ret = vfio_devstate_dec_finish(rf->dec);

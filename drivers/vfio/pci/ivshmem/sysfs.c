@@ -40,7 +40,7 @@ static ssize_t format_version_show(struct device *dev,
 	struct ivshmem_vfio_pci_device *ivdev = dev_to_ivdev(dev);
 	unsigned int minor;
 
-	mutex_lock(&ivdev->state_mutex);
+	ivshmem_state_mutex_lock(ivdev);
 	minor = ivdev->emit_minor;
 	ivshmem_state_mutex_unlock(ivdev);
 	return sysfs_emit(buf, "%u.%u\n", VFIO_DEVSTATE_MAJOR, minor);
@@ -77,7 +77,7 @@ static ssize_t format_version_store(struct device *dev,
 		return -EINVAL;
 	}
 
-	mutex_lock(&ivdev->state_mutex);
+	ivshmem_state_mutex_lock(ivdev);
 	if (ivdev->saving || ivdev->resuming ||
 	    ivdev->mig_state != VFIO_DEVICE_STATE_RUNNING) {
 		dev_warn(dev,
