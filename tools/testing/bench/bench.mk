@@ -18,5 +18,5 @@ bench: setup
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BUILD)/vfio_mig_bench \
 		tools/testing/bench/vfio_mig_bench.c $(BUILD)/selftests/lib/*.o
 	@$(MAKE) --no-print-directory check-vm VM_BUILD=$(BUILD)/vm-bench \
-		VM_TESTS_DIR=$(BENCH_BUILD) VM_BUILD_SELFTESTS=0 \
+		VM_TESTS_DIR=$(BENCH_BUILD) VM_BUILD_SELFTESTS=0 VM_TEST_EXCLUDE= \
 		VM_DEVICES="A:64M B:64M D:256M E:256M" VM_MEM=2G

@@ -135,7 +135,9 @@ done
 
 append="console=ttyS0 panic=-1 loglevel=4 intel_iommu=on iommu=pt"
 append+=" vmmode=$mode vmdriver=$driver vmdevs=$devmap"
-append+=" vmtesttimeout=$test_timeout ${VM_APPEND:-}"
+append+=" vmtesttimeout=$test_timeout"
+[ -n "${VM_TEST_EXCLUDE:-}" ] && append+=" vmtestexclude=$VM_TEST_EXCLUDE"
+append+=" ${VM_APPEND:-}"
 args+=(-kernel "$kernel" -initrd "$initrd" -append "$append")
 # VM_QEMU_ARGS: more QEMU options, split on spaces on purpose.
 # shellcheck disable=SC2206
