@@ -202,32 +202,48 @@ int ivshmem_vfio_pci_mmap(struct vfio_device *core_vdev,
 }
 
 /**
- * ivshmem_mem_access_begin - make kernel access to the BARs safe
+ * ivshmem_mem_access_begin - let the kernel at the BARs, whatever the guest
+ *                            did to the command register
  * @ivdev: the device
+ * @cmd: where to keep the command register to put back
  *
- * Holds off a concurrent reset or change of the command register, as
- * vfio_pci_core does around its own accesses, and checks that memory
- * decoding is on.  Returns 0 with the lock held, or -EIO without it.
+ * Migration must not depend on the guest's memory-enable bit: a resuming
+ * destination has not run its guest yet (QEMU restores config space after
+ * the device state), and a guest may stop with decoding off.  As
+ * vfio_pci_core does for its own accesses that need the BARs, hold
+ * memory_lock for write, so that neither user space nor a reset sees the
+ * change, and turn memory decoding on for the duration.  The function must
+ * be in D0.  Returns 0 with the lock held, or -EIO without it.
  */
-int ivshmem_mem_access_begin(struct ivshmem_vfio_pci_device *ivdev)
+int ivshmem_mem_access_begin(struct ivshmem_vfio_pci_device *ivdev, u16 *cmd)
 {
 	struct vfio_pci_core_device *vdev = &ivdev->core_device;
 	struct pci_dev *pdev = vdev->pdev;
-	u16 cmd;
 
-	down_read(&vdev->memory_lock);
-	cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
-	if (pdev->current_state != PCI_D0 ||
-	    (!pdev->no_command_memory && !(cmd & PCI_COMMAND_MEMORY))) {
-		up_read(&vdev->memory_lock);
+	down_write(&vdev->memory_lock);
+	if (pdev->current_state != PCI_D0) {
+		up_write(&vdev->memory_lock);
 		dev_err_ratelimited(ivdev_dev(ivdev),
-				    "device memory not accessible: memory decoding is off or the function is not in D0\n");
+				    "device memory not accessible: the function is not in D0\n");
 		return -EIO;
 	}
+	pci_read_config_word(pdev, PCI_COMMAND, cmd);
+	if (!(*cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(pdev, PCI_COMMAND,
+				      *cmd | PCI_COMMAND_MEMORY);
 	return 0;
 }
 
-void ivshmem_mem_access_end(struct ivshmem_vfio_pci_device *ivdev)
+/**
+ * ivshmem_mem_access_end - undo ivshmem_mem_access_begin()
+ * @ivdev: the device
+ * @cmd: the command register ivshmem_mem_access_begin() found
+ */
+void ivshmem_mem_access_end(struct ivshmem_vfio_pci_device *ivdev, u16 cmd)
 {
-	up_read(&ivdev->core_device.memory_lock);
+	struct vfio_pci_core_device *vdev = &ivdev->core_device;
+
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(vdev->pdev, PCI_COMMAND, cmd);
+	up_write(&vdev->memory_lock);
 }

@@ -32,7 +32,8 @@ struct ivshmem_resume_file;
  * @state_len: bytes of the device section (register state)
  * @save_state: capture the register state into @buf (@state_len bytes)
  *              without changing the device; called with the device stopped
- * @load_state: apply a register state captured by @save_state
+ *              and the BARs made accessible (ivshmem_mem_access_begin())
+ * @load_state: apply a register state captured by @save_state, likewise
  * @reg_bar: BAR holding the registers
  * @mem_bar: BAR holding the device memory streamed as chunks
  */
@@ -152,8 +153,8 @@ int ivshmem_vfio_pci_mmap(struct vfio_device *core_vdev,
 			  struct vm_area_struct *vma);
 void ivshmem_access_block(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_access_unblock(struct ivshmem_vfio_pci_device *ivdev);
-int ivshmem_mem_access_begin(struct ivshmem_vfio_pci_device *ivdev);
-void ivshmem_mem_access_end(struct ivshmem_vfio_pci_device *ivdev);
+int ivshmem_mem_access_begin(struct ivshmem_vfio_pci_device *ivdev, u16 *cmd);
+void ivshmem_mem_access_end(struct ivshmem_vfio_pci_device *ivdev, u16 cmd);
 
 /* sysfs.c */
 extern const struct attribute_group *ivshmem_vfio_pci_groups[];

@@ -69,27 +69,14 @@ static int ivshmem_save_state(struct ivshmem_vfio_pci_device *ivdev,
 			      void *buf)
 {
 	void __iomem *regs = ivdev_bar(ivdev, IVSHMEM_REG_BAR);
-	struct vfio_pci_core_device *vdev = &ivdev->core_device;
 	struct ivshmem_state *st = buf;
-	u32 mask, status;
-	int ret;
+	u32 status;
 
-	ret = vfio_pci_core_ioread32(vdev, true, &mask,
-				     regs + IVSHMEM_REG_INTRMASK);
-	if (ret)
-		return ret;
+	st->intrmask = cpu_to_le32(ioread32(regs + IVSHMEM_REG_INTRMASK));
 	/* Reading INTRSTATUS clears it: put the value straight back. */
-	ret = vfio_pci_core_ioread32(vdev, true, &status,
-				     regs + IVSHMEM_REG_INTRSTATUS);
-	if (ret)
-		return ret;
-	if (status) {
-		ret = vfio_pci_core_iowrite32(vdev, true, status,
-					      regs + IVSHMEM_REG_INTRSTATUS);
-		if (ret)
-			return ret;
-	}
-	st->intrmask = cpu_to_le32(mask);
+	status = ioread32(regs + IVSHMEM_REG_INTRSTATUS);
+	if (status)
+		iowrite32(status, regs + IVSHMEM_REG_INTRSTATUS);
 	st->intrstatus = cpu_to_le32(status);
 	return 0;
 }
@@ -98,23 +85,13 @@ static int ivshmem_load_state(struct ivshmem_vfio_pci_device *ivdev,
 			      const void *buf)
 {
 	void __iomem *regs = ivdev_bar(ivdev, IVSHMEM_REG_BAR);
-	struct vfio_pci_core_device *vdev = &ivdev->core_device;
 	const struct ivshmem_state *st = buf;
-	u32 stale;
-	int ret;
 
-	ret = vfio_pci_core_iowrite32(vdev, true, le32_to_cpu(st->intrmask),
-				      regs + IVSHMEM_REG_INTRMASK);
-	if (ret)
-		return ret;
+	iowrite32(le32_to_cpu(st->intrmask), regs + IVSHMEM_REG_INTRMASK);
 	/* A write sets INTRSTATUS; clear what was there by reading it. */
-	ret = vfio_pci_core_ioread32(vdev, true, &stale,
-				     regs + IVSHMEM_REG_INTRSTATUS);
-	if (ret)
-		return ret;
-	return vfio_pci_core_iowrite32(vdev, true,
-				       le32_to_cpu(st->intrstatus),
-				       regs + IVSHMEM_REG_INTRSTATUS);
+	ioread32(regs + IVSHMEM_REG_INTRSTATUS);
+	iowrite32(le32_to_cpu(st->intrstatus), regs + IVSHMEM_REG_INTRSTATUS);
+	return 0;
 }
 
 const struct ivshmem_mig_dev_ops ivshmem_dev_ops = {

@@ -141,6 +141,7 @@ static int ivshmem_resume_payload(void *priv,
 {
 	struct ivshmem_resume_file *rf = priv;
 	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	u16 cmd;
 	int ret;
 
 	if (sec->type == VFIO_DEVSTATE_SEC_DEVICE) {
@@ -148,15 +149,15 @@ static int ivshmem_resume_payload(void *priv,
 		return 0;
 	}
 
-	ret = ivshmem_mem_access_begin(ivdev);
+	ret = ivshmem_mem_access_begin(ivdev, &cmd);
 	if (ret) {
 		snprintf(rf->msg, sizeof(rf->msg),
-			 "device memory not accessible (memory decoding off)");
+			 "device memory not accessible (function not in D0)");
 		return ret;
 	}
 	memcpy_toio(ivdev_bar(ivdev, sec->index) + sec->offset + off, data,
 		    len);
-	ivshmem_mem_access_end(ivdev);
+	ivshmem_mem_access_end(ivdev, cmd);
 	return 0;
 }
 
@@ -230,6 +231,7 @@ int ivshmem_resume_finish(struct ivshmem_resume_file *rf)
 	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
 	char msg[VFIO_DEVSTATE_MSG_LEN];
 	unsigned long hole;
+	u16 cmd;
 	int ret;
 
 	mutex_lock(&rf->lock);
@@ -259,7 +261,11 @@ int ivshmem_resume_finish(struct ivshmem_resume_file *rf)
 		ret = ivshmem_resume_refuse(rf, -ENODATA, "incomplete", msg);
 		goto out;
 	}
-	ret = ivdev->dev_ops->load_state(ivdev, rf->state);
+	ret = ivshmem_mem_access_begin(ivdev, &cmd);
+	if (!ret) {
+		ret = ivdev->dev_ops->load_state(ivdev, rf->state);
+		ivshmem_mem_access_end(ivdev, cmd);
+	}
 	if (ret) {
 		snprintf(msg, sizeof(msg),
 			 "cannot write the register state (%d)", ret);

@@ -98,6 +98,26 @@ u64 ivshmem_save_remaining(struct ivshmem_save_file *sf)
 	return left;
 }
 
+/* Capture the register state; the device is stopped.  sf->lock held. */
+static int ivshmem_save_capture(struct ivshmem_save_file *sf)
+{
+	struct ivshmem_vfio_pci_device *ivdev = sf->ivdev;
+	u16 cmd;
+	int ret;
+
+	ret = ivshmem_mem_access_begin(ivdev, &cmd);
+	if (!ret) {
+		ret = ivdev->dev_ops->save_state(ivdev, sf->state);
+		ivshmem_mem_access_end(ivdev, cmd);
+	}
+	if (ret)
+		dev_err(ivdev_dev(ivdev),
+			"saving: cannot read the register state: %d\n", ret);
+	else
+		sf->stop_copy = true;
+	return ret;
+}
+
 /**
  * ivshmem_save_stop_copy - the device stopped: capture its register state
  * @sf: the saving file
@@ -106,16 +126,10 @@ u64 ivshmem_save_remaining(struct ivshmem_save_file *sf)
  */
 int ivshmem_save_stop_copy(struct ivshmem_save_file *sf)
 {
-	struct ivshmem_vfio_pci_device *ivdev = sf->ivdev;
 	int ret;
 
 	mutex_lock(&sf->lock);
-	ret = ivdev->dev_ops->save_state(ivdev, sf->state);
-	if (ret)
-		dev_err(ivdev_dev(ivdev),
-			"saving: cannot read the register state: %d\n", ret);
-	else
-		sf->stop_copy = true;
+	ret = ivshmem_save_capture(sf);
 	mutex_unlock(&sf->lock);
 	return ret;
 }
@@ -185,14 +199,15 @@ static ssize_t ivshmem_save_payload(struct ivshmem_save_file *sf,
 	struct ivshmem_vfio_pci_device *ivdev = sf->ivdev;
 	void __iomem *mem = ivdev_bar(ivdev, ivdev->dev_ops->mem_bar);
 	size_t n, copied;
+	u16 cmd;
 	int ret;
 
 	n = min_t(u64, min_t(u64, len, sf->chunk_left), IVSHMEM_BOUNCE_LEN);
-	ret = ivshmem_mem_access_begin(ivdev);
+	ret = ivshmem_mem_access_begin(ivdev, &cmd);
 	if (ret)
 		return ret;
 	memcpy_fromio(sf->bounce, mem + sf->mem_off, n);
-	ivshmem_mem_access_end(ivdev);
+	ivshmem_mem_access_end(ivdev, cmd);
 
 	copied = n - copy_to_user(buf, sf->bounce, n);
 	if (!copied)
@@ -352,14 +367,9 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 	sf->total = ivshmem_stream_len(ivdev, ivdev->emit_minor);
 
 	if (!precopy) {
-		ret = ivdev->dev_ops->save_state(ivdev, sf->state);
-		if (ret) {
-			dev_err(ivdev_dev(ivdev),
-				"saving: cannot read the register state: %d\n",
-				ret);
+		ret = ivshmem_save_capture(sf);
+		if (ret)
 			goto err_free;
-		}
-		sf->stop_copy = true;
 	}
 
 	filp = anon_inode_getfile("ivshmem_vfio_save", &ivshmem_save_fops, sf,
