@@ -5,8 +5,13 @@
 #
 #   make            build the modules against KDIR
 #   make check      install what is needed, run every test (TAP)
-#   make demo       boot the test VM and show the driver at work
+#   make demo       boot the test VM and live-migrate a running guest
+#                   through the driver with QEMU, then show a refused one
 #   make lint       checkpatch --strict and sparse
+#   make bench      migration throughput against raw mmap copies
+#   make e2e-bench  QEMU migration through the driver vs an emulated device
+#   make vm-shell   a shell in the test VM, driver loaded and bound
+#   make debug-kernel  build the KASAN/lockdep/kmemleak kernel
 #   make help       list the targets and variables
 
 # Caches (downloads, unpacked kernels, debug-kernel build, ccache) live
