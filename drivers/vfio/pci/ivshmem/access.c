@@ -83,15 +83,17 @@ static void ivshmem_access_refused(struct ivshmem_vfio_pci_device *ivdev,
 			     index, READ_ONCE(ivdev->mig_state));
 }
 
-ssize_t ivshmem_vfio_pci_read(struct vfio_device *core_vdev, char __user *buf,
-			      size_t count, loff_t *ppos)
+/*
+ * Region read or write of the register or memory BAR, in slices, each
+ * under access_rwsem and refused while the device is frozen.
+ */
+static ssize_t ivshmem_gated_rw(struct vfio_device *core_vdev,
+				char __user *buf, size_t count, loff_t *ppos,
+				bool iswrite)
 {
 	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
 	ssize_t ret = 0, done = 0;
-
-	if (!ivshmem_gated_index(ivdev, index))
-		return vfio_pci_core_read(core_vdev, buf, count, ppos);
 
 	while (count) {
 		size_t n = min_t(size_t, count, IVSHMEM_ACCESS_SLICE);
@@ -103,7 +105,12 @@ ssize_t ivshmem_vfio_pci_read(struct vfio_device *core_vdev, char __user *buf,
 			ret = -EBUSY;
 			break;
 		}
-		ret = vfio_pci_core_read(core_vdev, buf + done, n, ppos);
+		if (iswrite)
+			ret = vfio_pci_core_write(core_vdev, buf + done, n,
+						  ppos);
+		else
+			ret = vfio_pci_core_read(core_vdev, buf + done, n,
+						 ppos);
 		up_read(&ivdev->access_rwsem);
 		if (ret <= 0)
 			break;
@@ -115,37 +122,27 @@ ssize_t ivshmem_vfio_pci_read(struct vfio_device *core_vdev, char __user *buf,
 	return done ? done : ret;
 }
 
+ssize_t ivshmem_vfio_pci_read(struct vfio_device *core_vdev, char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
+
+	if (!ivshmem_gated_index(to_ivdev(core_vdev), index))
+		return vfio_pci_core_read(core_vdev, buf, count, ppos);
+	return ivshmem_gated_rw(core_vdev, buf, count, ppos, false);
+}
+
 ssize_t ivshmem_vfio_pci_write(struct vfio_device *core_vdev,
 			       const char __user *buf, size_t count,
 			       loff_t *ppos)
 {
-	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
-	ssize_t ret = 0, done = 0;
 
-	if (!ivshmem_gated_index(ivdev, index))
+	if (!ivshmem_gated_index(to_ivdev(core_vdev), index))
 		return vfio_pci_core_write(core_vdev, buf, count, ppos);
-
-	while (count) {
-		size_t n = min_t(size_t, count, IVSHMEM_ACCESS_SLICE);
-
-		down_read(&ivdev->access_rwsem);
-		if (ivdev->access_blocked) {
-			up_read(&ivdev->access_rwsem);
-			ivshmem_access_refused(ivdev, index);
-			ret = -EBUSY;
-			break;
-		}
-		ret = vfio_pci_core_write(core_vdev, buf + done, n, ppos);
-		up_read(&ivdev->access_rwsem);
-		if (ret <= 0)
-			break;
-		done += ret;
-		count -= ret;
-		if (ret < n)
-			break;
-	}
-	return done ? done : ret;
+	/* As vfio_pci_core itself does, one path for both directions. */
+	return ivshmem_gated_rw(core_vdev, (char __user *)buf, count, ppos,
+				true);
 }
 
 static vm_fault_t ivshmem_mmap_huge_fault(struct vm_fault *vmf,
