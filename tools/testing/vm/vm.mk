@@ -47,8 +47,9 @@ VM_MEM ?= 2G
 VM_TIMEOUT ?= 900
 VM_BOOT_TIMEOUT ?=
 VM_TEST_TIMEOUT ?= 240
-# kselftest fixture variant the kernel cannot run: the Debian kernel has
-# no IOMMUFD, so its iommufd variants run only in the debug-kernel lane.
+# kselftest fixture variants (those whose name has this word) the kernel
+# cannot run: the Debian kernel has no IOMMUFD, so the iommufd variants
+# run only in the debug-kernel lane.
 VM_TEST_EXCLUDE ?= iommufd
 VM_APPEND ?=
 VM_QEMU ?= qemu-system-x86_64
