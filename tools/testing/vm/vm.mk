@@ -47,10 +47,10 @@ VM_MEM ?= 2G
 VM_TIMEOUT ?= 900
 VM_BOOT_TIMEOUT ?=
 VM_TEST_TIMEOUT ?= 240
-# kselftest fixture variants (those whose name has this word) the kernel
-# cannot run: the Debian kernel has no IOMMUFD, so the iommufd variants
-# run only in the debug-kernel lane.
-VM_TEST_EXCLUDE ?= iommufd
+# kselftest fixture variants (those whose name has one of these words)
+# the kernel cannot run: the Debian kernel has no IOMMUFD and no fault
+# injection, so those variants run only in the debug-kernel lane.
+VM_TEST_EXCLUDE ?= iommufd,failslab
 VM_APPEND ?=
 VM_QEMU ?= qemu-system-x86_64
 VM_QEMU_ARGS ?=
@@ -62,7 +62,7 @@ export VM_BUILD VM_KERNEL VM_MODROOT VM_KVER VM_KMODS VM_KDIR VM_KBUILD_ARGS \
 	VM_BOOT_TIMEOUT VM_TEST_TIMEOUT VM_TEST_EXCLUDE VM_APPEND VM_QEMU VM_QEMU_ARGS \
 	VM_LOG_IGNORE
 
-CHECK_SUITES += vm
+CHECK_SUITES += vm vm-debug
 
 .PHONY: check-vm demo vm-demo vm-shell vm-initramfs
 check-vm:
@@ -87,6 +87,12 @@ vm-initramfs:
 # are loaded; its own build directory.
 .PHONY: check-vm-debug
 check-vm-debug:
+	@mkdir -p $(BUILD)
+	@echo "# vm-debug: building (or reusing) the debug kernel"
+	@$(DEBUG_KERNEL_SH) >$(BUILD)/debug-kernel.log 2>&1 || { \
+		echo "not ok 1 - debug kernel build (see $(BUILD)/debug-kernel.log)"; \
+		tail -n 20 $(BUILD)/debug-kernel.log | sed 's/^/# /'; exit 1; }
+	@sed -n 's/^/# /p' $(BUILD)/debug-kernel.log | tail -n 3
 	@if [ ! -f "$(DEBUG_BZIMAGE)" ]; then \
 		echo "not ok 1 - no debug kernel (make debug-kernel)"; exit 1; fi
 	@$(MAKE) --no-print-directory check-vm VM_KERNEL=$(DEBUG_BZIMAGE) \
