@@ -344,6 +344,7 @@ event() { # the "@@ ..." lines of the guest
 	demo-end)
 		[ "$1" = 0 ] || fail "the demo exited with status $1"
 		;;
+	klog) note "kernel report while $1 ran: ${*:2}" ;;
 	taint) taint=$1 ;;
 	lockdep) debug_locks=$1 ;;
 	dmesg-begin) in_dmesg=1 ;;
