@@ -433,6 +433,27 @@ if [ "$mode" = check ]; then
 		tap not-ok "vm ran to the end: $why"
 	fi
 fi
+# KUnit suites (VM_KUNIT) that our modules ran when loaded: their KTAP
+# results are in the kernel log, one TAP line per case.
+for suite in ${VM_KUNIT:-}; do
+	[ "$mode" = check ] && [ $booted = 1 ] || break
+	cases=$(sed 's/^\[[^]]*\] //' "$dmesg" | awk -v s="$suite" '
+		$0 ~ ("# Subtest: " s "$") { on = 1; next }
+		on && /^    (not )?ok [0-9]+ / { sub(/^    /, ""); print; next }
+		on && /^(not )?ok [0-9]+ / { exit }')
+	if [ -z "$cases" ]; then
+		tap not-ok "kunit $suite: no results in the kernel log"
+		continue
+	fi
+	while IFS= read -r c; do
+		if [[ $c =~ ^ok\ [0-9]+\ (.*)$ ]]; then
+			tap ok "kunit $suite: ${BASH_REMATCH[1]}"
+		else
+			tap not-ok "kunit $suite: ${c#not ok }"
+		fi
+	done <<<"$cases"
+done
+
 if [ -n "$bad" ]; then
 	fail "kernel log clean: $(echo "$bad" | wc -l) bad lines (see $out/)"
 	echo "$bad" | head -n 60 | sed 's/^/#   /'

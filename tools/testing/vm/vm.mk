@@ -51,6 +51,8 @@ VM_TEST_TIMEOUT ?= 240
 # the kernel cannot run: the Debian kernel has no IOMMUFD and no fault
 # injection, so those variants run only in the debug-kernel lane.
 VM_TEST_EXCLUDE ?= iommufd,failslab
+# KUnit suites our modules run at load, reported from the kernel log.
+VM_KUNIT ?=
 VM_APPEND ?=
 VM_QEMU ?= qemu-system-x86_64
 VM_QEMU_ARGS ?=
@@ -59,7 +61,7 @@ VM_LOG_IGNORE ?=
 export VM_BUILD VM_KERNEL VM_MODROOT VM_KVER VM_KMODS VM_KDIR VM_KBUILD_ARGS \
 	VM_BUILD_MODULES VM_BUILD_SELFTESTS VM_KOS VM_DRIVER VM_DEVICES VM_TESTS_DIR \
 	VM_EXTRA_FILES VM_EXTRA_TREES VM_KVM VM_SMP VM_MEM VM_TIMEOUT \
-	VM_BOOT_TIMEOUT VM_TEST_TIMEOUT VM_TEST_EXCLUDE VM_APPEND VM_QEMU VM_QEMU_ARGS \
+	VM_BOOT_TIMEOUT VM_TEST_TIMEOUT VM_TEST_EXCLUDE VM_KUNIT VM_APPEND VM_QEMU VM_QEMU_ARGS \
 	VM_LOG_IGNORE
 
 CHECK_SUITES += vm vm-debug
@@ -97,5 +99,6 @@ check-vm-debug:
 		echo "not ok 1 - no debug kernel (make debug-kernel)"; exit 1; fi
 	@$(MAKE) --no-print-directory check-vm VM_KERNEL=$(DEBUG_BZIMAGE) \
 		VM_KMODS= VM_KDIR=$(DEBUG_KDIR) VM_KBUILD_ARGS=CC=gcc-12 \
-		VM_TEST_EXCLUDE= \
+		VM_TEST_EXCLUDE= VM_KUNIT=vfio_devstate \
+		VM_KOS="$(VM_KOS) $(CURDIR)/drivers/vfio/devstate/vfio_devstate_kunit.ko" \
 		VM_BUILD=$(BUILD)/vm-debug
