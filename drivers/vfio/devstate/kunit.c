@@ -96,23 +96,33 @@ static ssize_t kds_stream(struct kunit *test,
 	return len + VFIO_DEVSTATE_END_RECORD_LEN;
 }
 
+/* Each stream test: a 64 MiB device's descriptor, a decoder, a stream. */
+struct kds_ctx {
+	struct vfio_devstate_desc desc;
+	struct vfio_devstate_dec dec;
+	u8 buf[PAGE_SIZE];
+	ssize_t len;
+};
+
+static struct kds_ctx *kds_ctx(struct kunit *test)
+{
+	struct kds_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	kds_desc(&c->desc, SZ_64M);
+	c->len = kds_stream(test, &c->desc, c->buf, sizeof(c->buf));
+	return c;
+}
+
 /* A stream decodes whole and one byte at a time, with the same events. */
 static void kds_round_trip(struct kunit *test)
 {
-	struct vfio_devstate_desc *desc;
-	struct vfio_devstate_dec *dec;
+	struct kds_ctx *c = kds_ctx(test);
+	struct vfio_devstate_desc *desc = &c->desc;
+	struct vfio_devstate_dec *dec = &c->dec;
 	struct kds_sink whole = {}, bytes = {};
-	ssize_t len, i;
-	u8 *buf;
-
-	desc = kunit_kzalloc(test, sizeof(*desc), GFP_KERNEL);
-	dec = kunit_kzalloc(test, sizeof(*dec), GFP_KERNEL);
-	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, desc);
-	KUNIT_ASSERT_NOT_NULL(test, dec);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	kds_desc(desc, SZ_64M);
-	len = kds_stream(test, desc, buf, PAGE_SIZE);
+	ssize_t len = c->len, i;
+	u8 *buf = c->buf;
 
 	vfio_devstate_dec_init(dec, &kds_ops, &whole);
 	vfio_devstate_dec_set_local(dec, desc);
@@ -137,20 +147,11 @@ static void kds_round_trip(struct kunit *test)
 /* A flipped header byte is a CRC error; a short stream is incomplete. */
 static void kds_corrupt_and_short(struct kunit *test)
 {
-	struct vfio_devstate_desc *desc;
-	struct vfio_devstate_dec *dec;
+	struct kds_ctx *c = kds_ctx(test);
+	struct vfio_devstate_dec *dec = &c->dec;
 	struct kds_sink sink = {};
-	ssize_t len;
-	u8 *buf;
-
-	desc = kunit_kzalloc(test, sizeof(*desc), GFP_KERNEL);
-	dec = kunit_kzalloc(test, sizeof(*dec), GFP_KERNEL);
-	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, desc);
-	KUNIT_ASSERT_NOT_NULL(test, dec);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	kds_desc(desc, SZ_64M);
-	len = kds_stream(test, desc, buf, PAGE_SIZE);
+	ssize_t len = c->len;
+	u8 *buf = c->buf;
 
 	vfio_devstate_dec_init(dec, &kds_ops, &sink);
 	KUNIT_EXPECT_EQ(test, 0, vfio_devstate_dec_feed(dec, buf, len - 1));
