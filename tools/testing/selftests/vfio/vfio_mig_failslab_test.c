@@ -21,8 +21,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "ivshmem.h"
-#include "vfio_mig.h"
+#include "mig_fixture.h"
 
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
@@ -96,9 +95,7 @@ FIXTURE_TEARDOWN(mig_fault)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	if (self->dev.initialized)
-		mig_to_running(&self->dev);
-	vfio_dev_close(&self->dev);
+	mig_close_running(&self->dev);
 }
 
 TEST_F(mig_fault, every_allocation)

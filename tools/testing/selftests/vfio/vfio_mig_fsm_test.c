@@ -13,8 +13,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "ivshmem.h"
-#include "vfio_mig.h"
+#include "mig_fixture.h"
 
 FIXTURE(fsm) {
 	struct vfio_dev dev;
@@ -60,11 +59,9 @@ FIXTURE_SETUP(fsm)
 
 	self->fd0 = -1;
 	self->fd1 = -1;
-	skip = ivshmem_open(_metadata, &self->dev, "IVSHMEM_A",
-			    VFIO_MODE_CONTAINER);
+	skip = mig_open_running(_metadata, &self->dev, "IVSHMEM_A");
 	if (skip)
 		SKIP(return, "%s", skip);
-	ASSERT_EQ(0, mig_to_running(&self->dev));
 }
 
 FIXTURE_TEARDOWN(fsm)
@@ -73,9 +70,7 @@ FIXTURE_TEARDOWN(fsm)
 		close(self->fd0);
 	if (self->fd1 >= 0)
 		close(self->fd1);
-	if (self->dev.initialized)
-		mig_to_running(&self->dev);
-	vfio_dev_close(&self->dev);
+	mig_close_running(&self->dev);
 }
 
 static bool is_precopy(uint32_t s)

@@ -10,8 +10,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "ivshmem.h"
-#include "vfio_mig.h"
+#include "mig_fixture.h"
 
 FIXTURE(lifetime) {
 	struct vfio_dev dev;
@@ -25,12 +24,10 @@ FIXTURE_SETUP(lifetime)
 	const char *skip;
 
 	self->fd = -1;
-	skip = ivshmem_open(_metadata, &self->dev, "IVSHMEM_A",
-			    VFIO_MODE_CONTAINER);
+	skip = mig_open_running(_metadata, &self->dev, "IVSHMEM_A");
 	if (skip)
 		SKIP(return, "%s", skip);
 	self->bdf = vfio_test_env("IVSHMEM_A");
-	ASSERT_EQ(0, mig_to_running(&self->dev));
 }
 
 FIXTURE_TEARDOWN(lifetime)
@@ -38,9 +35,7 @@ FIXTURE_TEARDOWN(lifetime)
 	if (self->fd >= 0)
 		close(self->fd);
 	mig_buf_free(&self->buf);
-	if (self->dev.initialized)
-		mig_to_running(&self->dev);
-	vfio_dev_close(&self->dev);
+	mig_close_running(&self->dev);
 }
 
 static void reopen(struct __test_metadata *_metadata, struct vfio_dev *dev,

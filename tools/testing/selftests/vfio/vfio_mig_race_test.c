@@ -17,8 +17,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "ivshmem.h"
-#include "vfio_mig.h"
+#include "mig_fixture.h"
 
 #define RACE_SECONDS	4
 
@@ -173,18 +172,14 @@ FIXTURE_SETUP(race)
 {
 	const char *skip;
 
-	skip = ivshmem_open(_metadata, &self->dev, "IVSHMEM_A",
-			    VFIO_MODE_CONTAINER);
+	skip = mig_open_running(_metadata, &self->dev, "IVSHMEM_A");
 	if (skip)
 		SKIP(return, "%s", skip);
-	ASSERT_EQ(0, mig_to_running(&self->dev));
 }
 
 FIXTURE_TEARDOWN(race)
 {
-	if (self->dev.initialized)
-		mig_to_running(&self->dev);
-	vfio_dev_close(&self->dev);
+	mig_close_running(&self->dev);
 }
 
 static void *race_stopper(void *arg)

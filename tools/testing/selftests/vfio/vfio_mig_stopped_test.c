@@ -13,8 +13,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "ivshmem.h"
-#include "vfio_mig.h"
+#include "mig_fixture.h"
 
 FIXTURE(stopped) {
 	struct vfio_dev dev;
@@ -44,11 +43,9 @@ FIXTURE_SETUP(stopped)
 	const char *skip;
 
 	self->fd = -1;
-	skip = ivshmem_open(_metadata, &self->dev, "IVSHMEM_A",
-			    VFIO_MODE_CONTAINER);
+	skip = mig_open_running(_metadata, &self->dev, "IVSHMEM_A");
 	if (skip)
 		SKIP(return, "%s", skip);
-	ASSERT_EQ(0, mig_to_running(&self->dev));
 	ASSERT_EQ(0, mig_map_bar2(&self->dev, &self->mem, &self->len));
 }
 
@@ -58,9 +55,7 @@ FIXTURE_TEARDOWN(stopped)
 		close(self->fd);
 	if (self->mem)
 		munmap(self->mem, self->len);
-	if (self->dev.initialized)
-		mig_to_running(&self->dev);
-	vfio_dev_close(&self->dev);
+	mig_close_running(&self->dev);
 }
 
 static sigjmp_buf fault_jmp;

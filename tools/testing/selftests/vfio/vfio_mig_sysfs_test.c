@@ -9,8 +9,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "ivshmem.h"
-#include "vfio_mig.h"
+#include "mig_fixture.h"
 
 FIXTURE(devstate_sysfs) {
 	struct vfio_dev dev;
@@ -23,21 +22,17 @@ FIXTURE_SETUP(devstate_sysfs)
 	const char *skip;
 
 	self->fd = -1;
-	skip = ivshmem_open(_metadata, &self->dev, "IVSHMEM_A",
-			    VFIO_MODE_CONTAINER);
+	skip = mig_open_running(_metadata, &self->dev, "IVSHMEM_A");
 	if (skip)
 		SKIP(return, "%s", skip);
 	self->bdf = vfio_test_env("IVSHMEM_A");
-	ASSERT_EQ(0, mig_to_running(&self->dev));
 }
 
 FIXTURE_TEARDOWN(devstate_sysfs)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	if (self->dev.initialized)
-		mig_to_running(&self->dev);
-	vfio_dev_close(&self->dev);
+	mig_close_running(&self->dev);
 }
 
 TEST_F(devstate_sysfs, descriptor)
