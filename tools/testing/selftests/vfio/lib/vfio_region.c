@@ -27,8 +27,8 @@ int vfio_region_info(struct vfio_dev *dev, unsigned int index,
  * accesses out of a region. Like pread(), a short count is returned as is
  * and an error only when nothing was transferred.
  */
-ssize_t vfio_region_read(struct vfio_dev *dev, unsigned int index,
-			 uint64_t off, void *buf, size_t len)
+static ssize_t vfio_region_rw(struct vfio_dev *dev, unsigned int index,
+			      uint64_t off, void *buf, size_t len, bool write)
 {
 	struct vfio_region_info info;
 	size_t done = 0;
@@ -39,8 +39,12 @@ ssize_t vfio_region_read(struct vfio_dev *dev, unsigned int index,
 	if (ret)
 		return ret;
 	while (done < len) {
-		n = pread(dev->fd, (char *)buf + done, len - done,
-			  info.offset + off + done);
+		if (write)
+			n = pwrite(dev->fd, (char *)buf + done, len - done,
+				   info.offset + off + done);
+		else
+			n = pread(dev->fd, (char *)buf + done, len - done,
+				  info.offset + off + done);
 		if (n < 0)
 			return done ? (ssize_t)done : -errno;
 		if (n == 0)
@@ -50,27 +54,17 @@ ssize_t vfio_region_read(struct vfio_dev *dev, unsigned int index,
 	return done;
 }
 
+ssize_t vfio_region_read(struct vfio_dev *dev, unsigned int index,
+			 uint64_t off, void *buf, size_t len)
+{
+	return vfio_region_rw(dev, index, off, buf, len, false);
+}
+
 ssize_t vfio_region_write(struct vfio_dev *dev, unsigned int index,
 			  uint64_t off, const void *buf, size_t len)
 {
-	struct vfio_region_info info;
-	size_t done = 0;
-	ssize_t n;
-	int ret;
-
-	ret = vfio_region_info(dev, index, &info);
-	if (ret)
-		return ret;
-	while (done < len) {
-		n = pwrite(dev->fd, (const char *)buf + done, len - done,
-			   info.offset + off + done);
-		if (n < 0)
-			return done ? (ssize_t)done : -errno;
-		if (n == 0)
-			break;
-		done += n;
-	}
-	return done;
+	/* Not written through: pwrite() only reads from @buf. */
+	return vfio_region_rw(dev, index, off, (void *)buf, len, true);
 }
 
 static int vfio_region_rw_exact(ssize_t ret, size_t len)
