@@ -49,6 +49,44 @@ struct ivshmem_mig_dev_ops {
 };
 
 /**
+ * struct ivshmem_dma_log - what DMA logging was started for
+ * @active: VFIO_DEVICE_FEATURE_DMA_LOGGING_START succeeded, no STOP since
+ * @page_size: granule reported back to user space
+ * @nr_ranges: entries in @ranges
+ * @ranges: the IOVA ranges being logged, ascending, [start, last]
+ */
+struct ivshmem_dma_log {
+	bool active;
+	u64 page_size;
+	u32 nr_ranges;
+	struct ivshmem_dma_range {
+		unsigned long start;
+		unsigned long last;
+	} *ranges;
+};
+
+/**
+ * struct ivshmem_save_stats - the saving stream in progress, and the last
+ *                             one read to its end
+ * @cur_bytes: bytes of the saving stream in progress read so far
+ * @cur_passes: passes over the memory BAR it began so far
+ * @streams: saving streams read to their end since the device was bound
+ * @precopy_bytes: bytes of the last one read while the device ran
+ * @stopcopy_bytes: bytes of it read once the device had stopped
+ * @passes: passes over the memory BAR in its pre-copy (0 without)
+ * @stop_pages: pages still dirty when the device stopped
+ */
+struct ivshmem_save_stats {
+	u64 cur_bytes;
+	unsigned int cur_passes;
+	u64 streams;
+	u64 precopy_bytes;
+	u64 stopcopy_bytes;
+	unsigned int passes;
+	unsigned long stop_pages;
+};
+
+/**
  * struct ivshmem_vfio_pci_device - one ivshmem function bound to us
  * @core_device: vfio_pci_core state; must stay first-class embedded
  * @dev_ops: device-specific half of migration
@@ -63,10 +101,22 @@ struct ivshmem_mig_dev_ops {
  * @last_error: why the last resume was refused, empty if none
  * @reset_lock: protects @deferred_reset
  * @deferred_reset: a reset happened while @state_mutex was held elsewhere
- * @access_rwsem: taken for write to change @access_blocked, for read by
- *                user accesses to the register and memory BARs
- * @access_blocked: user access to those BARs is refused (device stopped)
- * @core_vm_ops: vfio_pci_core's vm_ops, which our fault handler wraps
+ * @access_rwsem: taken for write (with memory_lock) to change
+ *                @access_blocked, for read by region accesses to the
+ *                register and memory BARs
+ * @access_blocked: user access to those BARs is refused (device stopped);
+ *                  changed under @access_rwsem and memory_lock, both for
+ *                  write
+ * @nr_pages: pages of the memory BAR, bits in @dirty
+ * @dirty: pages of the memory BAR written since they were last sent
+ *         (memory_lock: set under read with atomic bitops, cleared under
+ *         write)
+ * @tracking: writes to the memory BAR are being tracked in @dirty: user
+ *            mappings are read-only until written (memory_lock)
+ * @log: DMA logging state (state_mutex)
+ * @stats_lock: protects @stats
+ * @stats: the last saving stream, for debugfs
+ * @debugfs: this device's debugfs directory
  */
 struct ivshmem_vfio_pci_device {
 	struct vfio_pci_core_device core_device;
@@ -87,7 +137,16 @@ struct ivshmem_vfio_pci_device {
 
 	struct rw_semaphore access_rwsem;
 	bool access_blocked;
-	const struct vm_operations_struct *core_vm_ops;
+
+	unsigned long nr_pages;
+	unsigned long *dirty;
+	bool tracking;
+
+	struct ivshmem_dma_log log;
+
+	spinlock_t stats_lock;		/* stats */
+	struct ivshmem_save_stats stats;
+	struct dentry *debugfs;
 };
 
 static inline struct ivshmem_vfio_pci_device *
@@ -111,8 +170,13 @@ static inline void __iomem *ivdev_bar(struct ivshmem_vfio_pci_device *ivdev,
 /* ivshmem.c */
 extern const struct ivshmem_mig_dev_ops ivshmem_dev_ops;
 
-/* Payload bytes of one memory chunk section in a saving stream. */
+/*
+ * Payload bytes of one memory chunk section in a saving stream at most; a
+ * chunk never crosses a multiple of it, so that the bytes a set of dirty
+ * pages takes to send depend on the set alone.
+ */
 #define IVSHMEM_CHUNK_LEN	SZ_1M
+#define IVSHMEM_CHUNK_PAGES	(IVSHMEM_CHUNK_LEN >> PAGE_SHIFT)
 
 /* migrate.c */
 extern const struct vfio_migration_ops ivshmem_migration_ops;
@@ -155,6 +219,32 @@ void ivshmem_access_block(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_access_unblock(struct ivshmem_vfio_pci_device *ivdev);
 int ivshmem_mem_access_begin(struct ivshmem_vfio_pci_device *ivdev, u16 *cmd);
 void ivshmem_mem_access_end(struct ivshmem_vfio_pci_device *ivdev, u16 cmd);
+void ivshmem_zap_pages(struct ivshmem_vfio_pci_device *ivdev, int bar,
+		       unsigned long first, unsigned long nr);
+
+/* dirty.c */
+int ivshmem_dirty_init(struct ivshmem_vfio_pci_device *ivdev);
+void ivshmem_dirty_destroy(struct ivshmem_vfio_pci_device *ivdev);
+void ivshmem_dirty_start(struct ivshmem_vfio_pci_device *ivdev, bool track);
+void ivshmem_dirty_stop(struct ivshmem_vfio_pci_device *ivdev);
+void ivshmem_dirty_mark(struct ivshmem_vfio_pci_device *ivdev,
+			unsigned long first, unsigned long nr);
+void ivshmem_dirty_note_write(struct ivshmem_vfio_pci_device *ivdev,
+			      u64 off, size_t len);
+bool ivshmem_dirty_take(struct ivshmem_vfio_pci_device *ivdev,
+			unsigned long *cursor, u64 *off, u64 *len);
+u64 ivshmem_dirty_stream_bytes(struct ivshmem_vfio_pci_device *ivdev,
+			       unsigned long *nr_pages);
+
+/* log.c */
+extern const struct vfio_log_ops ivshmem_log_ops;
+void ivshmem_log_stop(struct ivshmem_vfio_pci_device *ivdev);
+
+/* debugfs.c */
+void ivshmem_debugfs_init(void);
+void ivshmem_debugfs_exit(void);
+void ivshmem_debugfs_add(struct ivshmem_vfio_pci_device *ivdev);
+void ivshmem_debugfs_remove(struct ivshmem_vfio_pci_device *ivdev);
 
 /* sysfs.c */
 extern const struct attribute_group *ivshmem_vfio_pci_groups[];

@@ -15,6 +15,7 @@
 #include <linux/vfio_pci_core.h>
 
 #include "common.h"
+#include "compat.h"
 
 static int ivshmem_vfio_pci_init_dev(struct vfio_device *core_vdev)
 {
@@ -31,21 +32,36 @@ static int ivshmem_vfio_pci_init_dev(struct vfio_device *core_vdev)
 	ivdev->mem_size = pci_resource_len(pdev, ivdev->dev_ops->mem_bar);
 	ivdev->dev_ops->describe(ivdev, &ivdev->desc);
 	ivshmem_mig_init(ivdev);
-	if (!ivdev->mem_size) {
-		dev_warn(&pdev->dev, "no BAR%d: migration not offered\n",
-			 ivdev->dev_ops->mem_bar);
+	if (!ivdev->mem_size || !PAGE_ALIGNED(ivdev->mem_size)) {
+		dev_warn(&pdev->dev,
+			 "BAR%d of %llu bytes is not a whole number of pages: migration not offered\n",
+			 ivdev->dev_ops->mem_bar, (u64)ivdev->mem_size);
 		return 0;
+	}
+	ret = ivshmem_dirty_init(ivdev);
+	if (ret) {
+		/* The core's init allocated nothing to undo. */
+		ivshmem_mig_destroy(ivdev);
+		return ret;
 	}
 	core_vdev->migration_flags = VFIO_MIGRATION_STOP_COPY |
 				     VFIO_MIGRATION_P2P |
 				     VFIO_MIGRATION_PRE_COPY;
 	core_vdev->mig_ops = &ivshmem_migration_ops;
+	if (IVSHMEM_HAVE_DMA_LOGGING)
+		core_vdev->log_ops = &ivshmem_log_ops;
+	else
+		dev_info(&pdev->dev,
+			 "DMA logging not offered: this kernel's VFIO core cannot report dirty pages (CONFIG_IOMMUFD_DRIVER is not set)\n");
 	return 0;
 }
 
 static void ivshmem_vfio_pci_release_dev(struct vfio_device *core_vdev)
 {
-	ivshmem_mig_destroy(to_ivdev(core_vdev));
+	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
+
+	ivshmem_dirty_destroy(ivdev);
+	ivshmem_mig_destroy(ivdev);
 	vfio_pci_core_release_dev(core_vdev);
 }
 
@@ -132,6 +148,7 @@ static int ivshmem_vfio_pci_probe(struct pci_dev *pdev,
 	ret = vfio_pci_core_register_device(&ivdev->core_device);
 	if (ret)
 		goto out_put;
+	ivshmem_debugfs_add(ivdev);
 	return 0;
 
 out_put:
@@ -143,6 +160,7 @@ static void ivshmem_vfio_pci_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
 
+	ivshmem_debugfs_remove(to_ivdev(&vdev->vdev));
 	vfio_pci_core_unregister_device(vdev);
 	vfio_put_device(&vdev->vdev);
 }
@@ -176,7 +194,25 @@ static struct pci_driver ivshmem_vfio_pci_driver = {
 	.dev_groups = ivshmem_vfio_pci_groups,
 	.driver_managed_dma = true,
 };
-module_pci_driver(ivshmem_vfio_pci_driver);
+
+static int __init ivshmem_vfio_pci_init(void)
+{
+	int ret;
+
+	ivshmem_debugfs_init();
+	ret = pci_register_driver(&ivshmem_vfio_pci_driver);
+	if (ret)
+		ivshmem_debugfs_exit();
+	return ret;
+}
+module_init(ivshmem_vfio_pci_init);
+
+static void __exit ivshmem_vfio_pci_exit(void)
+{
+	pci_unregister_driver(&ivshmem_vfio_pci_driver);
+	ivshmem_debugfs_exit();
+}
+module_exit(ivshmem_vfio_pci_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("VFIO PCI variant driver with live migration for QEMU ivshmem-plain");

@@ -22,26 +22,6 @@
 
 #include "common.h"
 
-/**
- * ivshmem_stream_len - bytes of a complete saving stream
- * @ivdev: the device
- * @minor: format minor the stream is written as
- *
- * Header, device section, one chunk section per IVSHMEM_CHUNK_LEN of the
- * memory BAR, end record.  Must agree byte for byte with save.c.
- */
-u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
-		       unsigned int minor)
-{
-	const u64 framing = VFIO_DEVSTATE_SECTION_LEN + VFIO_DEVSTATE_CRC_LEN;
-	u64 nr_chunks = DIV_ROUND_UP_ULL(ivdev->mem_size, IVSHMEM_CHUNK_LEN);
-
-	return vfio_devstate_header_len(&ivdev->desc, minor) +
-	       framing + ivdev->dev_ops->state_len +
-	       nr_chunks * framing + ivdev->mem_size +
-	       VFIO_DEVSTATE_END_RECORD_LEN;
-}
-
 void ivshmem_set_last_error(struct ivshmem_vfio_pci_device *ivdev,
 			    const char *msg)
 {
@@ -291,6 +271,7 @@ void ivshmem_mig_init(struct ivshmem_vfio_pci_device *ivdev)
 	mutex_init(&ivdev->state_mutex);
 	spin_lock_init(&ivdev->reset_lock);
 	spin_lock_init(&ivdev->err_lock);
+	spin_lock_init(&ivdev->stats_lock);
 	init_rwsem(&ivdev->access_rwsem);
 	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	ivdev->emit_minor = VFIO_DEVSTATE_MINOR;
@@ -310,11 +291,15 @@ void ivshmem_mig_open(struct ivshmem_vfio_pci_device *ivdev)
 	ivshmem_state_mutex_unlock(ivdev);
 }
 
-/* The device is being closed: drop the data files before the BARs go. */
+/*
+ * The device is being closed: drop the data files before the BARs go, and
+ * end DMA logging, which belongs to this open.
+ */
 void ivshmem_mig_close(struct ivshmem_vfio_pci_device *ivdev)
 {
 	ivshmem_state_mutex_lock(ivdev);
 	ivshmem_disable_files(ivdev);
+	ivshmem_log_stop(ivdev);
 	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	ivshmem_access_unblock(ivdev);
 	ivshmem_state_mutex_unlock(ivdev);

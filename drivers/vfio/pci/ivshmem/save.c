@@ -4,20 +4,25 @@
  *
  *	header          initial_bytes of PRE_COPY: the destination can check
  *	                compatibility before the source stops
+ *	chunk sections  PRE_COPY only: the memory BAR while the device runs,
+ *	                first all of it, then the pages written since they
+ *	                were sent (dirty.c), as long as the reader asks
  *	device section  the register state, captured on entering STOP_COPY
- *	chunk sections  the memory BAR, IVSHMEM_CHUNK_LEN bytes each, copied
- *	                from the BAR to the reader's buffer through a small
- *	                bounce buffer as the reader asks for it: device memory
- *	                is never staged whole in kernel memory
+ *	chunk sections  the pages still dirty: all of them for a stream that
+ *	                starts in STOP_COPY, only those written since they
+ *	                were last sent for one that went through PRE_COPY
  *	end record
  *
- * The stream is produced lazily, in order, by read(); the section CRCs are
- * computed over the bytes as they are handed out.  ivshmem-plain cannot
- * track which pages of its memory the guest dirties, so PRE_COPY carries
- * only the header and reports no dirty bytes; memory moves in STOP_COPY.
+ * A chunk covers a run of dirty pages inside one IVSHMEM_CHUNK_LEN block
+ * and supersedes what earlier chunks said of those pages.  Its payload is
+ * copied from the BAR to the reader's buffer through a small bounce
+ * buffer as the reader asks for it: device memory is never staged whole
+ * in kernel memory.  The stream is produced lazily, in order, by read();
+ * the section CRCs are computed over the bytes as they are handed out.
  */
 
 #include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
 #include <linux/file.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -31,8 +36,7 @@
 #define IVSHMEM_BOUNCE_LEN	SZ_128K
 
 enum ivshmem_save_step {
-	IVSHMEM_SAVE_DEVICE,	/* next: the device section */
-	IVSHMEM_SAVE_CHUNK,	/* next: a chunk header, or the end record */
+	IVSHMEM_SAVE_CHUNK,	/* next: a chunk, the device section or the end */
 	IVSHMEM_SAVE_PAYLOAD,	/* streaming a chunk's payload from the BAR */
 	IVSHMEM_SAVE_DONE,	/* nothing after the staged bytes */
 };
@@ -44,12 +48,18 @@ enum ivshmem_save_step {
  * @lock: serialises readers and the calls below
  * @disabled: the file is no longer current: every call fails
  * @stop_copy: the device is stopped and its state captured
+ * @ended: the end record was handed out
+ * @state_sent: the device section is staged or read
  * @step: what comes once @stage is drained
  * @enc: encoder state
- * @total: bytes of the whole stream
+ * @hdr_len: bytes of the header, the first bytes of the stream
  * @pos: bytes handed out so far
- * @mem_off: region offset of the next memory byte to stream
+ * @cursor: page of the memory BAR where the search for dirty pages goes on
+ * @mem_off: offset in the memory BAR of the next payload byte to stream
  * @chunk_left: payload bytes of the open chunk not yet handed out
+ * @precopy_bytes: bytes handed out before the device stopped
+ * @passes: times the search for dirty pages started over from page 0
+ * @stop_pages: pages still dirty when the device stopped
  * @stage_len: bytes in @stage
  * @stage_off: bytes of @stage already handed out
  * @bounce: IVSHMEM_BOUNCE_LEN bytes between BAR and user buffer
@@ -63,12 +73,18 @@ struct ivshmem_save_file {
 	struct mutex lock;	/* everything below, and disabled */
 	bool disabled;
 	bool stop_copy;
+	bool ended;
+	bool state_sent;
 	enum ivshmem_save_step step;
 	struct vfio_devstate_enc enc;
-	u64 total;
+	size_t hdr_len;
 	u64 pos;
+	unsigned long cursor;
 	u64 mem_off;
 	u64 chunk_left;
+	u64 precopy_bytes;
+	unsigned int passes;
+	unsigned long stop_pages;
 	size_t stage_len;
 	size_t stage_off;
 	void *bounce;
@@ -76,24 +92,103 @@ struct ivshmem_save_file {
 	u8 stage[VFIO_DEVSTATE_HDR_MAX];
 };
 
+/* Stream bytes of the device section. */
+static u64 ivshmem_state_section_len(struct ivshmem_vfio_pci_device *ivdev)
+{
+	return VFIO_DEVSTATE_SECTION_LEN + ivdev->dev_ops->state_len +
+	       VFIO_DEVSTATE_CRC_LEN;
+}
+
+/**
+ * ivshmem_stream_len - bytes of a complete saving stream that is not
+ *                      resent anything
+ * @ivdev: the device
+ * @minor: format minor the stream is written as
+ *
+ * Header, device section, the whole memory BAR as chunks, end record:
+ * what a stream that starts in STOP_COPY is, and what a VMM should
+ * expect before any saving starts.
+ */
+u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
+		       unsigned int minor)
+{
+	u64 nr_chunks = DIV_ROUND_UP_ULL(ivdev->mem_size, IVSHMEM_CHUNK_LEN);
+
+	return vfio_devstate_header_len(&ivdev->desc, minor) +
+	       ivshmem_state_section_len(ivdev) +
+	       nr_chunks * (VFIO_DEVSTATE_SECTION_LEN + VFIO_DEVSTATE_CRC_LEN) +
+	       ivdev->mem_size + VFIO_DEVSTATE_END_RECORD_LEN;
+}
+
 struct file *ivshmem_save_filp(struct ivshmem_save_file *sf)
 {
 	return sf->filp;
 }
 
+/* The end of the stream was handed out: keep what it was.  sf->lock held. */
+static void ivshmem_save_ended(struct ivshmem_save_file *sf)
+{
+	struct ivshmem_vfio_pci_device *ivdev = sf->ivdev;
+	struct ivshmem_save_stats *st = &ivdev->stats;
+
+	spin_lock(&ivdev->stats_lock);
+	st->streams++;
+	st->precopy_bytes = sf->precopy_bytes;
+	st->stopcopy_bytes = sf->pos - sf->precopy_bytes;
+	st->passes = sf->precopy_bytes > sf->hdr_len ? sf->passes + 1 : 0;
+	st->stop_pages = sf->stop_pages;
+	spin_unlock(&ivdev->stats_lock);
+	dev_dbg(ivdev_dev(ivdev),
+		"saving: %llu bytes before the device stopped, %llu after (%lu dirty pages)\n",
+		st->precopy_bytes, st->stopcopy_bytes, st->stop_pages);
+}
+
+/**
+ * ivshmem_save_disable - the file is no longer current
+ * @sf: the saving file, ivdev's state_mutex held
+ *
+ * Writes to the memory BAR are no longer tracked.
+ */
 void ivshmem_save_disable(struct ivshmem_save_file *sf)
 {
+	ivshmem_dirty_stop(sf->ivdev);
 	mutex_lock(&sf->lock);
 	sf->disabled = true;
 	mutex_unlock(&sf->lock);
 }
 
+/* Bytes a reader gets before ENOMSG (pre-copy) or the end.  Locks held. */
+static u64 ivshmem_save_pending(struct ivshmem_save_file *sf)
+{
+	u64 left = sf->stage_len - sf->stage_off;
+
+	if (sf->step == IVSHMEM_SAVE_PAYLOAD)
+		left += sf->chunk_left + VFIO_DEVSTATE_CRC_LEN;
+	return left + ivshmem_dirty_stream_bytes(sf->ivdev, NULL);
+}
+
+/**
+ * ivshmem_save_remaining - exact bytes still to read to end the stream
+ * @sf: the saving file, ivdev's state_mutex held
+ *
+ * In PRE_COPY: if the device stopped now, with the pages dirty now.
+ */
 u64 ivshmem_save_remaining(struct ivshmem_save_file *sf)
 {
+	struct vfio_pci_core_device *vdev = &sf->ivdev->core_device;
 	u64 left;
 
 	mutex_lock(&sf->lock);
-	left = sf->total - sf->pos;
+	if (sf->step == IVSHMEM_SAVE_DONE) {
+		left = sf->stage_len - sf->stage_off;
+	} else {
+		down_read(&vdev->memory_lock);
+		left = ivshmem_save_pending(sf);
+		up_read(&vdev->memory_lock);
+		if (!sf->state_sent)
+			left += ivshmem_state_section_len(sf->ivdev);
+		left += VFIO_DEVSTATE_END_RECORD_LEN;
+	}
 	mutex_unlock(&sf->lock);
 	return left;
 }
@@ -118,6 +213,17 @@ static int ivshmem_save_capture(struct ivshmem_save_file *sf)
 	return ret;
 }
 
+/* The device stopped: what was read so far was pre-copy.  sf->lock held. */
+static void ivshmem_save_note_stop(struct ivshmem_save_file *sf)
+{
+	struct vfio_pci_core_device *vdev = &sf->ivdev->core_device;
+
+	sf->precopy_bytes = sf->pos;
+	down_read(&vdev->memory_lock);
+	sf->stop_pages = bitmap_weight(sf->ivdev->dirty, sf->ivdev->nr_pages);
+	up_read(&vdev->memory_lock);
+}
+
 /**
  * ivshmem_save_stop_copy - the device stopped: capture its register state
  * @sf: the saving file
@@ -130,49 +236,73 @@ int ivshmem_save_stop_copy(struct ivshmem_save_file *sf)
 
 	mutex_lock(&sf->lock);
 	ret = ivshmem_save_capture(sf);
+	if (!ret)
+		ivshmem_save_note_stop(sf);
 	mutex_unlock(&sf->lock);
 	return ret;
+}
+
+/* Stage the next dirty run's chunk header; false if nothing is dirty. */
+static int ivshmem_save_next_chunk(struct ivshmem_save_file *sf)
+{
+	struct ivshmem_vfio_pci_device *ivdev = sf->ivdev;
+	struct vfio_pci_core_device *vdev = &ivdev->core_device;
+	unsigned long cursor = sf->cursor;
+	u64 off, len;
+	bool found;
+	int ret;
+
+	/* Exclusive against the fault handlers: see dirty.c. */
+	down_write(&vdev->memory_lock);
+	found = ivshmem_dirty_take(ivdev, &sf->cursor, &off, &len);
+	up_write(&vdev->memory_lock);
+	if (!found)
+		return 0;
+	if ((off >> PAGE_SHIFT) < cursor)
+		sf->passes++;	/* the search wrapped: a new pass */
+	ret = vfio_devstate_enc_section_begin(&sf->enc, VFIO_DEVSTATE_SEC_CHUNK,
+					      VFIO_DEVSTATE_SF_MANDATORY, len,
+					      ivdev->dev_ops->mem_bar, off,
+					      sf->stage);
+	if (ret)
+		return ret;
+	sf->stage_len = VFIO_DEVSTATE_SECTION_LEN;
+	sf->mem_off = off;
+	sf->chunk_left = len;
+	sf->step = IVSHMEM_SAVE_PAYLOAD;
+	return 1;
 }
 
 /* Stage the framing that comes next.  Returns 0, -ENOMSG or -errno. */
 static int ivshmem_save_refill(struct ivshmem_save_file *sf)
 {
 	struct ivshmem_vfio_pci_device *ivdev = sf->ivdev;
-	u64 len;
 	ssize_t n;
 	int ret;
 
 	sf->stage_off = 0;
 	sf->stage_len = 0;
 	switch (sf->step) {
-	case IVSHMEM_SAVE_DEVICE:
-		if (!sf->stop_copy)
-			return -ENOMSG;	/* pre-copy data drained for now */
-		n = vfio_devstate_enc_section(&sf->enc, VFIO_DEVSTATE_SEC_DEVICE,
-					      VFIO_DEVSTATE_SF_MANDATORY, 0, 0,
-					      sf->state,
-					      ivdev->dev_ops->state_len,
-					      sf->stage, sizeof(sf->stage));
-		if (n < 0)
-			return n;
-		sf->stage_len = n;
-		sf->step = IVSHMEM_SAVE_CHUNK;
-		return 0;
 	case IVSHMEM_SAVE_CHUNK:
-		if (sf->mem_off < ivdev->mem_size) {
-			len = min_t(u64, IVSHMEM_CHUNK_LEN,
-				    ivdev->mem_size - sf->mem_off);
-			ret = vfio_devstate_enc_section_begin(&sf->enc, VFIO_DEVSTATE_SEC_CHUNK,
-							      VFIO_DEVSTATE_SF_MANDATORY, len,
-							      ivdev->dev_ops->mem_bar,
-							      sf->mem_off, sf->stage);
-			if (ret)
-				return ret;
-			sf->stage_len = VFIO_DEVSTATE_SECTION_LEN;
-			sf->chunk_left = len;
-			sf->step = IVSHMEM_SAVE_PAYLOAD;
+		if (sf->stop_copy && !sf->state_sent) {
+			n = vfio_devstate_enc_section(&sf->enc,
+						      VFIO_DEVSTATE_SEC_DEVICE,
+						      VFIO_DEVSTATE_SF_MANDATORY,
+						      0, 0, sf->state,
+						      ivdev->dev_ops->state_len,
+						      sf->stage,
+						      sizeof(sf->stage));
+			if (n < 0)
+				return n;
+			sf->stage_len = n;
+			sf->state_sent = true;
 			return 0;
 		}
+		ret = ivshmem_save_next_chunk(sf);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		if (!sf->stop_copy)
+			return -ENOMSG;	/* nothing dirty for now */
 		ret = vfio_devstate_enc_end(&sf->enc, sf->stage);
 		if (ret)
 			return ret;
@@ -239,8 +369,12 @@ static ssize_t ivshmem_save_read(struct file *filp, char __user *buf,
 	while (len) {
 		if (sf->stage_off == sf->stage_len &&
 		    !(sf->step == IVSHMEM_SAVE_PAYLOAD && sf->chunk_left)) {
-			if (sf->step == IVSHMEM_SAVE_DONE)
+			if (sf->step == IVSHMEM_SAVE_DONE) {
+				if (!sf->ended)
+					ivshmem_save_ended(sf);
+				sf->ended = true;
 				break;
+			}
 			ret = ivshmem_save_refill(sf);
 			if (ret)
 				break;
@@ -264,6 +398,12 @@ static ssize_t ivshmem_save_read(struct file *filp, char __user *buf,
 		len -= n;
 		sf->pos += n;
 	}
+	if (done) {
+		spin_lock(&sf->ivdev->stats_lock);
+		sf->ivdev->stats.cur_bytes = sf->pos;
+		sf->ivdev->stats.cur_passes = sf->passes + 1;
+		spin_unlock(&sf->ivdev->stats_lock);
+	}
 out:
 	mutex_unlock(&sf->lock);
 	return done ? done : ret;
@@ -275,6 +415,7 @@ static long ivshmem_save_ioctl(struct file *filp, unsigned int cmd,
 	struct ivshmem_save_file *sf = filp->private_data;
 	struct vfio_precopy_info info = {};
 	unsigned long minsz;
+	u64 pending;
 	int ret = 0;
 
 	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
@@ -289,18 +430,21 @@ static long ivshmem_save_ioctl(struct file *filp, unsigned int cmd,
 	/*
 	 * A current saving file is in PRE_COPY or PRE_COPY_P2P exactly until
 	 * its registers are captured for STOP_COPY; a disabled one belongs
-	 * to a migration that is over.  Both are known under sf->lock,
-	 * without touching the device, which may be gone once disabled.
+	 * to a migration that is over, and the device is in another state.
+	 * The uAPI wants -EINVAL outside the PRE_COPY states.
 	 */
 	mutex_lock(&sf->lock);
-	if (sf->disabled) {
-		ret = -ENODEV;
-	} else if (sf->stop_copy) {
+	if (sf->disabled || sf->stop_copy) {
+		dev_dbg_ratelimited(ivdev_dev(sf->ivdev),
+				    "saving: PRECOPY_INFO outside PRE_COPY\n");
 		ret = -EINVAL;
 	} else {
-		/* Only the header is pre-copy data; nothing is ever dirty. */
-		info.initial_bytes = sf->stage_len - sf->stage_off;
-		info.dirty_bytes = 0;
+		down_read(&sf->ivdev->core_device.memory_lock);
+		pending = ivshmem_save_pending(sf);
+		up_read(&sf->ivdev->core_device.memory_lock);
+		if (sf->pos < sf->hdr_len)
+			info.initial_bytes = sf->hdr_len - sf->pos;
+		info.dirty_bytes = pending - info.initial_bytes;
 	}
 	mutex_unlock(&sf->lock);
 	if (ret)
@@ -337,6 +481,7 @@ static const struct file_operations ivshmem_save_fops = {
 struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 			       bool precopy)
 {
+	struct vfio_devstate_desc *desc;
 	struct ivshmem_save_file *sf;
 	struct file *filp;
 	ssize_t n;
@@ -353,10 +498,19 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 	}
 	mutex_init(&sf->lock);
 	sf->ivdev = ivdev;
-	sf->step = IVSHMEM_SAVE_DEVICE;
+	sf->step = IVSHMEM_SAVE_CHUNK;
 	vfio_devstate_enc_init(&sf->enc);
-	n = vfio_devstate_enc_header(&sf->enc, &ivdev->desc, ivdev->emit_minor,
+	/* The header says whether chunks may be resent (informational). */
+	desc = kmemdup(&ivdev->desc, sizeof(*desc), GFP_KERNEL);
+	if (!desc) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	if (precopy)
+		desc->flags |= VFIO_DEVSTATE_HF_PRECOPY;
+	n = vfio_devstate_enc_header(&sf->enc, desc, ivdev->emit_minor,
 				     sf->stage, sizeof(sf->stage));
+	kfree(desc);
 	if (n < 0) {
 		ret = n;
 		dev_err(ivdev_dev(ivdev), "saving: cannot encode header: %d\n",
@@ -364,13 +518,7 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 		goto err_free;
 	}
 	sf->stage_len = n;
-	sf->total = ivshmem_stream_len(ivdev, ivdev->emit_minor);
-
-	if (!precopy) {
-		ret = ivshmem_save_capture(sf);
-		if (ret)
-			goto err_free;
-	}
+	sf->hdr_len = n;
 
 	filp = anon_inode_getfile("ivshmem_vfio_save", &ivshmem_save_fops, sf,
 				  O_RDONLY);
@@ -380,6 +528,21 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 	}
 	sf->filp = filp;
 	stream_open(filp->f_inode, filp);
+
+	/* Every page is to be sent; while running, track what is written. */
+	ivshmem_dirty_start(ivdev, precopy);
+	spin_lock(&ivdev->stats_lock);
+	ivdev->stats.cur_bytes = 0;
+	ivdev->stats.cur_passes = 0;
+	spin_unlock(&ivdev->stats_lock);
+	if (!precopy) {
+		ret = ivshmem_save_capture(sf);
+		if (ret) {
+			fput(filp);	/* frees sf */
+			return ERR_PTR(ret);
+		}
+		ivshmem_save_note_stop(sf);
+	}
 	ivdev->saving = sf;
 	return filp;
 

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * debugfs: /sys/kernel/debug/ivshmem-vfio-pci/<BDF>/save shows, for
+ * whoever watches or tunes a migration, the saving stream in progress
+ * (bytes read, passes over the memory, pages dirty now) and how the last
+ * one read to its end was made up: how many bytes moved while the device
+ * ran (pre-copy) and how many once it had stopped, which the downtime
+ * had to carry.  Not an ABI.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+
+#include "common.h"
+
+static struct dentry *ivshmem_debugfs_root;
+
+static int save_show(struct seq_file *m, void *unused)
+{
+	struct ivshmem_vfio_pci_device *ivdev = m->private;
+	struct vfio_pci_core_device *vdev = &ivdev->core_device;
+	struct ivshmem_save_stats st;
+	unsigned long dirty = 0;
+	bool tracking;
+
+	spin_lock(&ivdev->stats_lock);
+	st = ivdev->stats;
+	spin_unlock(&ivdev->stats_lock);
+	down_read(&vdev->memory_lock);
+	tracking = ivdev->tracking;
+	if (tracking)
+		dirty = bitmap_weight(ivdev->dirty, ivdev->nr_pages);
+	up_read(&vdev->memory_lock);
+
+	seq_printf(m, "tracking %d\n", tracking);
+	seq_printf(m, "dirty_pages %lu\n", dirty);
+	seq_printf(m, "current_bytes %llu\n", st.cur_bytes);
+	seq_printf(m, "current_passes %u\n", st.cur_passes);
+	seq_printf(m, "streams %llu\n", st.streams);
+	seq_printf(m, "last_precopy_bytes %llu\n", st.precopy_bytes);
+	seq_printf(m, "last_stopcopy_bytes %llu\n", st.stopcopy_bytes);
+	seq_printf(m, "last_precopy_passes %u\n", st.passes);
+	seq_printf(m, "last_stopcopy_dirty_pages %lu\n", st.stop_pages);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(save);
+
+void ivshmem_debugfs_init(void)
+{
+	ivshmem_debugfs_root = debugfs_create_dir("ivshmem-vfio-pci", NULL);
+}
+
+void ivshmem_debugfs_exit(void)
+{
+	debugfs_remove_recursive(ivshmem_debugfs_root);
+}
+
+void ivshmem_debugfs_add(struct ivshmem_vfio_pci_device *ivdev)
+{
+	if (!ivdev->core_device.vdev.mig_ops)
+		return;
+	ivdev->debugfs = debugfs_create_dir(pci_name(ivdev->core_device.pdev),
+					    ivshmem_debugfs_root);
+	debugfs_create_file("save", 0400, ivdev->debugfs, ivdev, &save_fops);
+}
+
+void ivshmem_debugfs_remove(struct ivshmem_vfio_pci_device *ivdev)
+{
+	debugfs_remove_recursive(ivdev->debugfs);
+	ivdev->debugfs = NULL;
+}
