@@ -100,17 +100,15 @@ FIXTURE_TEARDOWN(mig_fault)
 
 TEST_F(mig_fault, every_allocation)
 {
-	struct mig_io io = { .big = 4096 };
 	struct mig_buf hdr = {};
 	int nth, nth_fd, left, ret, injected = 0;
-	bool enomsg;
 	int fd = -1;
 
 	if (variant->write_header) {
 		/* A header to feed: A's own PRE_COPY initial bytes. */
 		ASSERT_EQ(0, mig_set_state(&self->dev,
 					   VFIO_DEVICE_STATE_PRE_COPY, &fd));
-		ASSERT_LT(0, mig_read_stream(fd, &hdr, &io, &enomsg));
+		ASSERT_LT(0, mig_read_initial(fd, &hdr));
 		close(fd);
 		ASSERT_EQ(0, mig_to_running(&self->dev));
 	}

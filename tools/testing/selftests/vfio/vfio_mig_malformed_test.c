@@ -545,9 +545,7 @@ struct mdev {
 
 static void mdev_setup(struct __test_metadata *_metadata, struct mdev *m)
 {
-	struct mig_io io = { .big = 4096 };
 	const char *skip;
-	bool enomsg;
 	int fd = -1;
 
 	m->fd = -1;
@@ -560,7 +558,7 @@ static void mdev_setup(struct __test_metadata *_metadata, struct mdev *m)
 	ASSERT_EQ(0, mig_map_bar2(&m->dev, &m->mem, &m->len));
 
 	ASSERT_EQ(0, mig_set_state(&m->dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
-	ASSERT_LT(0, mig_read_stream(fd, &m->hdr, &io, &enomsg));
+	ASSERT_LT(0, mig_read_initial(fd, &m->hdr));
 	close(fd);
 	ASSERT_EQ(0, mig_set_state(&m->dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	ASSERT_EQ(mig_header_len(m->hdr.data), m->hdr.len);

@@ -199,11 +199,9 @@ TEST_F_TIMEOUT(race, everything_at_once, 90)
 {
 	struct race r = { .dev = &self->dev, .fd = -1 };
 	pthread_t t[ARRAY_SIZE(race_fns)];
-	struct mig_io io = { .big = 4096 };
 	struct mig_buf b = {};
 	uint32_t state = 0, v = 0;
 	unsigned int i;
-	bool enomsg;
 	int fd = -1;
 
 	srand(1234);
@@ -211,7 +209,7 @@ TEST_F_TIMEOUT(race, everything_at_once, 90)
 	/* What the writers feed resuming fds: a valid start of a stream. */
 	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_PRE_COPY,
 				   &fd));
-	ASSERT_LT(0, mig_read_stream(fd, &r.stream, &io, &enomsg));
+	ASSERT_LT(0, mig_read_initial(fd, &r.stream));
 	close(fd);
 	fd = -1;
 	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_RUNNING,
@@ -250,8 +248,7 @@ TEST_F_TIMEOUT(race, everything_at_once, 90)
 	EXPECT_EQ(42, __atomic_load_n((uint64_t *)r.mem, __ATOMIC_SEQ_CST));
 	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_PRE_COPY,
 				   &fd));
-	EXPECT_LT(0, mig_read_stream(fd, &b, &io, &enomsg));
-	EXPECT_TRUE(enomsg);
+	EXPECT_LT(0, mig_read_initial(fd, &b));
 	close(fd);
 	ASSERT_EQ(0, mig_to_running(&self->dev));
 	munmap(r.mem, r.len);
@@ -335,14 +332,12 @@ static void *pair_resetter(void *arg)
 static void run_pair(struct __test_metadata *_metadata, struct vfio_dev *dev,
 		     void *(*fn)(void *))
 {
-	struct mig_io io = { .big = 4096 };
 	struct pair p = { .dev = dev };
 	pthread_t t[2];
-	bool enomsg;
 	int fd = -1;
 
 	ASSERT_EQ(0, mig_set_state(dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
-	ASSERT_LT(0, mig_read_stream(fd, &p.stream, &io, &enomsg));
+	ASSERT_LT(0, mig_read_initial(fd, &p.stream));
 	close(fd);
 	ASSERT_EQ(0, mig_set_state(dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	ASSERT_EQ(0, mig_put_section(&p.stream, VFIO_DEVSTATE_SEC_DEVICE,

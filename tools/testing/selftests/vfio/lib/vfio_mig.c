@@ -215,6 +215,30 @@ ssize_t mig_read_stream(int fd, struct mig_buf *b, const struct mig_io *io,
 	return b->len - start;
 }
 
+ssize_t mig_read_initial(int fd, struct mig_buf *b)
+{
+	uint64_t initial = 0;
+	size_t start = b->len;
+	ssize_t n;
+	int ret;
+
+	ret = mig_precopy_info(fd, &initial, NULL);
+	if (ret)
+		return ret;
+	ret = mig_buf_reserve(b, b->len + initial);
+	if (ret)
+		return ret;
+	while (b->len - start < initial) {
+		n = read(fd, b->data + b->len, initial - (b->len - start));
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -ENODATA;
+		b->len += n;
+	}
+	return b->len - start;
+}
+
 int mig_write_stream(int fd, const void *data, size_t len,
 		     const struct mig_io *io, size_t *done)
 {
@@ -257,7 +281,8 @@ int mig_save(struct vfio_dev *dev, struct mig_buf *b, bool precopy,
 			return ret;
 		if (fd < 0)
 			return -EBADF;
-		ret = mig_precopy_info(fd, &info->initial_bytes, NULL);
+		ret = mig_precopy_info(fd, &info->initial_bytes,
+				       &info->dirty_bytes);
 		if (ret)
 			goto out;
 		n = mig_read_stream(fd, b, io, &info->enomsg);
@@ -265,8 +290,9 @@ int mig_save(struct vfio_dev *dev, struct mig_buf *b, bool precopy,
 			ret = n;
 			goto out;
 		}
-		info->header_read = n;
-		ret = mig_precopy_info(fd, &info->initial_after, NULL);
+		info->precopy_read = n;
+		ret = mig_precopy_info(fd, &info->initial_after,
+				       &info->dirty_after);
 		if (ret)
 			goto out;
 		ret = mig_set_state(dev, VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd2);

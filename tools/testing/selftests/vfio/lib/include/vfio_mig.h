@@ -67,6 +67,12 @@ struct mig_io {
 ssize_t mig_read_stream(int fd, struct mig_buf *b, const struct mig_io *io,
 			bool *enomsg);
 /*
+ * Read exactly the initial_bytes that VFIO_MIG_GET_PRECOPY_INFO reports
+ * on the PRE_COPY saving fd @fd (the stream header): appended to @b.
+ * Returns the bytes read or -errno.
+ */
+ssize_t mig_read_initial(int fd, struct mig_buf *b);
+/*
  * Write @len bytes to @fd as @io says. *@done gets the bytes accepted.
  * Returns 0, or -errno of the first failing write.
  */
@@ -77,14 +83,17 @@ int mig_write_stream(int fd, const void *data, size_t len,
 struct mig_save_info {
 	uint64_t size_before;	/* MIG_DATA_SIZE before saving */
 	uint64_t initial_bytes;	/* PRECOPY_INFO at PRE_COPY entry */
-	uint64_t header_read;	/* bytes read in PRE_COPY before ENOMSG */
+	uint64_t dirty_bytes;	/* likewise */
+	uint64_t precopy_read;	/* bytes read in PRE_COPY before ENOMSG */
 	uint64_t size_stop_copy; /* MIG_DATA_SIZE on entering STOP_COPY */
-	uint64_t initial_after;	/* PRECOPY_INFO after the header was read */
+	uint64_t initial_after;	/* PRECOPY_INFO after pre-copy was read */
+	uint64_t dirty_after;	/* likewise */
 	bool enomsg;		/* the pre-copy read ended with ENOMSG */
 };
 
 /*
- * Save @dev (RUNNING) into @b: with @precopy through PRE_COPY (header),
+ * Save @dev (RUNNING) into @b: with @precopy through PRE_COPY (read until
+ * ENOMSG),
  * PRE_COPY_P2P, then STOP_COPY; without, straight to STOP_COPY. Ends in
  * STOP. Returns 0 or -errno, with @info filled as far as it got.
  */
