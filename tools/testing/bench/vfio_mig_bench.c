@@ -11,7 +11,12 @@
  *  - STOP_COPY read throughput of the whole stream, and RESUMING write
  *    throughput of the same stream, each as a ratio to the raw figure;
  *  - kernel memory taken while a saving and a resuming data file are open
- *    and mid-stream (MemFree delta, so approximate).
+ *    and mid-stream (MemFree delta, so approximate);
+ *  - the cost of dirty tracking in PRE_COPY: mmap write throughput over
+ *    all of BAR2 with tracking off, on (each page's first write faults)
+ *    and on again (pages already dirty and writable), with the faults;
+ *  - what a pre-copy pass costs: all of BAR2, against 1 % of its pages
+ *    dirty, to show that a pass is proportional to the dirty pages.
  *
  * Figures only: it asserts nothing about speed.  Each pair gives one TAP
  * line, "not ok" only if the migration itself failed or the data differs.
@@ -23,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "vfio_mig.h"
 
@@ -182,6 +188,122 @@ out:
 	return ret;
 }
 
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+struct track_result {
+	double off, on_first, on_again;	/* mmap write MiB/s */
+	long faults_off, faults_first, faults_again;
+	double full_pass_ms, dirty_pass_ms;
+	size_t full_pass_bytes, dirty_pass_bytes, dirty_pages;
+};
+
+/* Read pre-copy data until ENOMSG; the bytes, or -errno. */
+static ssize_t drain(int fd, uint8_t *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf + got, cap - got < IO_LEN ? cap - got : IO_LEN);
+		if (n < 0)
+			return errno == ENOMSG ? (ssize_t)got : -errno;
+		if (!n)
+			return -ENODATA;
+		got += n;
+		if (got == cap)
+			return -EFBIG;
+	}
+}
+
+/* Time one write pass of @src over the mapping @map; faults into @faults. */
+static double write_pass(void *map, const void *src, size_t len, long *faults)
+{
+	long f = minor_faults();
+	double t = now();
+
+	memcpy(map, src, len);
+	t = now() - t;
+	*faults = minor_faults() - f;
+	return mib_s(len, t);
+}
+
+static int bench_tracking(const char *bdf, struct track_result *r)
+{
+	struct vfio_dev dev = {};
+	void *map = NULL, *copy = NULL;
+	uint8_t *buf = NULL;
+	size_t len, cap, o;
+	int fd = -1, ret;
+	ssize_t n;
+	double t;
+
+	ret = vfio_dev_open(&dev, bdf, VFIO_MODE_CONTAINER);
+	if (!ret)
+		ret = mig_map_bar2(&dev, &map, &len);
+	if (ret)
+		goto out;
+	cap = len + (len >> 8) + (1 << 20);
+	copy = malloc(len);
+	buf = malloc(cap);
+	if (!copy || !buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(buf, 0, cap);
+	mig_fill_pattern(copy, len, 7);
+	mig_fill_pattern(map, len, 8);	/* maps every page writable */
+
+	r->off = write_pass(map, copy, len, &r->faults_off);
+	ret = mig_set_state(&dev, VFIO_DEVICE_STATE_PRE_COPY, &fd);
+	if (ret)
+		goto out;
+	/* The first pass, all of BAR2, while nothing writes. */
+	t = now();
+	n = drain(fd, buf, cap);
+	r->full_pass_ms = (now() - t) * 1000;
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	r->full_pass_bytes = n;
+	r->on_first = write_pass(map, copy, len, &r->faults_first);
+	r->on_again = write_pass(map, copy, len, &r->faults_again);
+	/* All of it is dirty now: send it, then dirty 1 % of the pages. */
+	n = drain(fd, buf, cap);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	for (o = 0; o < len; o += 100 * 4096) {
+		((uint8_t *)map)[o] ^= 1;
+		r->dirty_pages++;
+	}
+	t = now();
+	n = drain(fd, buf, cap);
+	r->dirty_pass_ms = (now() - t) * 1000;
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	r->dirty_pass_bytes = n;
+	ret = mig_set_state(&dev, VFIO_DEVICE_STATE_RUNNING, NULL);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (map)
+		munmap(map, len);
+	free(copy);
+	free(buf);
+	vfio_dev_close(&dev);
+	return ret;
+}
+
 static const char * const default_pairs[] = {
 	"IVSHMEM_A", "IVSHMEM_B", "IVSHMEM_D", "IVSHMEM_E",
 };
@@ -198,10 +320,11 @@ int main(int argc, char **argv)
 			if (getenv(names[i]) && getenv(names[i + 1]))
 				nr_pairs = i / 2 + 1;
 	}
-	printf("TAP version 13\n1..%d\n", nr_pairs);
+	printf("TAP version 13\n1..%d\n", 2 * nr_pairs);
 	for (i = 0; i < 2 * nr_pairs; i += 2) {
 		const char *s = getenv(names[i]), *d = getenv(names[i + 1]);
 		struct pair_result r = {};
+		struct track_result t = {};
 		int ret = -ENODEV;
 
 		n++;
@@ -222,6 +345,31 @@ int main(int argc, char **argv)
 		printf("#   kernel memory while open: saving %ld KiB, resuming %ld KiB\n",
 		       r.save_kib, r.resume_kib);
 		printf("ok %d - bench %s->%s %zu MiB\n", n, names[i], names[i + 1],
+		       r.bar_len >> 20);
+
+		n++;
+		ret = bench_tracking(s, &t);
+		if (ret) {
+			printf("not ok %d - bench tracking %s: %s\n", n, names[i],
+			       strerror(-ret));
+			failed++;
+			continue;
+		}
+		printf("# bench: bar2=%zuM tracking write_off_mibs=%.1f",
+		       r.bar_len >> 20, t.off);
+		printf(" write_on_mibs=%.1f ratio=%.2f faults=%ld",
+		       t.on_first, t.on_first / t.off, t.faults_first);
+		printf(" write_on_again_mibs=%.1f ratio_again=%.2f",
+		       t.on_again, t.on_again / t.off);
+		printf(" faults_again=%ld faults_off=%ld\n", t.faults_again,
+		       t.faults_off);
+		printf("# bench: bar2=%zuM precopy full_pass_bytes=%zu",
+		       r.bar_len >> 20, t.full_pass_bytes);
+		printf(" full_pass_ms=%.1f dirty_pages=%zu", t.full_pass_ms,
+		       t.dirty_pages);
+		printf(" dirty_pass_bytes=%zu dirty_pass_ms=%.1f\n",
+		       t.dirty_pass_bytes, t.dirty_pass_ms);
+		printf("ok %d - bench tracking %s %zu MiB\n", n, names[i],
 		       r.bar_len >> 20);
 	}
 	return failed ? 1 : 0;
