@@ -79,6 +79,7 @@ static void ivshmem_set_blocked(struct ivshmem_vfio_pci_device *ivdev,
 	if (blocked) {
 		/* Stopped: nothing more to track, the dirty set is final. */
 		ivdev->tracking = false;
+		ivdev->dirty_wq = NULL;
 		bar = ivdev->dev_ops->reg_bar;
 		ivshmem_zap_pages(ivdev, bar, 0,
 				  PAGE_ALIGN(pci_resource_len(pdev, bar)) >>

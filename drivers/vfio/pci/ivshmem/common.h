@@ -16,6 +16,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/vfio_devstate.h>
 #include <linux/vfio_pci_core.h>
 
@@ -113,6 +114,8 @@ struct ivshmem_save_stats {
  *         write)
  * @tracking: writes to the memory BAR are being tracked in @dirty: user
  *            mappings are read-only until written (memory_lock)
+ * @dirty_wq: while tracking, the saving file's poll waitqueue, woken when
+ *            a page turns dirty (memory_lock)
  * @log: DMA logging state (state_mutex)
  * @stats_lock: protects @stats
  * @stats: the last saving stream, for debugfs
@@ -141,6 +144,7 @@ struct ivshmem_vfio_pci_device {
 	unsigned long nr_pages;
 	unsigned long *dirty;
 	bool tracking;
+	wait_queue_head_t *dirty_wq;
 
 	struct ivshmem_dma_log log;
 
@@ -225,7 +229,8 @@ void ivshmem_zap_pages(struct ivshmem_vfio_pci_device *ivdev, int bar,
 /* dirty.c */
 int ivshmem_dirty_init(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_dirty_destroy(struct ivshmem_vfio_pci_device *ivdev);
-void ivshmem_dirty_start(struct ivshmem_vfio_pci_device *ivdev, bool track);
+void ivshmem_dirty_start(struct ivshmem_vfio_pci_device *ivdev, bool track,
+			 wait_queue_head_t *wq);
 void ivshmem_dirty_stop(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_dirty_mark(struct ivshmem_vfio_pci_device *ivdev,
 			unsigned long first, unsigned long nr);

@@ -48,12 +48,14 @@ void ivshmem_dirty_destroy(struct ivshmem_vfio_pci_device *ivdev)
  * ivshmem_dirty_start - a saving stream begins: every page is to be sent
  * @ivdev: the device, state_mutex held
  * @track: the device keeps running (PRE_COPY): track what it writes
+ * @wq: with @track, woken when a page turns dirty
  *
  * With @track, drop every user mapping of the memory BAR, huge ones
  * included, so that the next access of each page maps it 4 KiB and
  * read-only.
  */
-void ivshmem_dirty_start(struct ivshmem_vfio_pci_device *ivdev, bool track)
+void ivshmem_dirty_start(struct ivshmem_vfio_pci_device *ivdev, bool track,
+			 wait_queue_head_t *wq)
 {
 	struct vfio_pci_core_device *vdev = &ivdev->core_device;
 
@@ -61,6 +63,7 @@ void ivshmem_dirty_start(struct ivshmem_vfio_pci_device *ivdev, bool track)
 	down_write(&vdev->memory_lock);
 	bitmap_fill(ivdev->dirty, ivdev->nr_pages);
 	ivdev->tracking = track;
+	ivdev->dirty_wq = track ? wq : NULL;
 	if (track)
 		ivshmem_zap_pages(ivdev, ivdev->dev_ops->mem_bar, 0,
 				  ivdev->nr_pages);
@@ -81,6 +84,7 @@ void ivshmem_dirty_stop(struct ivshmem_vfio_pci_device *ivdev)
 
 	lockdep_assert_held(&ivdev->state_mutex);
 	down_write(&vdev->memory_lock);
+	ivdev->dirty_wq = NULL;
 	if (ivdev->tracking) {
 		ivdev->tracking = false;
 		ivshmem_zap_pages(ivdev, ivdev->dev_ops->mem_bar, 0,
@@ -99,11 +103,18 @@ void ivshmem_dirty_stop(struct ivshmem_vfio_pci_device *ivdev)
 void ivshmem_dirty_mark(struct ivshmem_vfio_pci_device *ivdev,
 			unsigned long first, unsigned long nr)
 {
+	bool woke = false;
+
 	lockdep_assert_held(&ivdev->core_device.memory_lock);
 	if (!ivdev->tracking)
 		return;
 	for (; nr && first < ivdev->nr_pages; first++, nr--)
-		set_bit(first, ivdev->dirty);
+		if (!test_and_set_bit(first, ivdev->dirty) && !woke &&
+		    ivdev->dirty_wq && wq_has_sleeper(ivdev->dirty_wq)) {
+			/* There is pre-copy data again: wake poll(). */
+			wake_up_interruptible(ivdev->dirty_wq);
+			woke = true;
+		}
 }
 
 /**

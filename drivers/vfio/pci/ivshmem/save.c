@@ -26,6 +26,7 @@
 #include <linux/file.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -66,6 +67,7 @@ enum ivshmem_save_step {
  * @state: the device section's payload, captured on entering STOP_COPY
  * @stage: framing bytes waiting to be read (header, section headers,
  *         trailers, end record)
+ * @wq: poll() waits here for pre-copy data
  */
 struct ivshmem_save_file {
 	struct file *filp;
@@ -90,6 +92,7 @@ struct ivshmem_save_file {
 	void *bounce;
 	u8 *state;
 	u8 stage[VFIO_DEVSTATE_HDR_MAX];
+	wait_queue_head_t wq;
 };
 
 /* Stream bytes of the device section. */
@@ -155,6 +158,7 @@ void ivshmem_save_disable(struct ivshmem_save_file *sf)
 	mutex_lock(&sf->lock);
 	sf->disabled = true;
 	mutex_unlock(&sf->lock);
+	wake_up_interruptible(&sf->wq);
 }
 
 /* Bytes a reader gets before ENOMSG (pre-copy) or the end.  Locks held. */
@@ -239,6 +243,7 @@ int ivshmem_save_stop_copy(struct ivshmem_save_file *sf)
 	if (!ret)
 		ivshmem_save_note_stop(sf);
 	mutex_unlock(&sf->lock);
+	wake_up_interruptible(&sf->wq);	/* the rest of the stream is ready */
 	return ret;
 }
 
@@ -452,6 +457,33 @@ static long ivshmem_save_ioctl(struct file *filp, unsigned int cmd,
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * Readable when read() would return data now: in PRE_COPY if something is
+ * pending (header, the rest of a chunk, dirty pages), always once the
+ * device stopped (the rest of the stream, then the end).  A disabled file
+ * reports an error, as read() does.
+ */
+static __poll_t ivshmem_save_poll(struct file *filp, poll_table *wait)
+{
+	struct ivshmem_save_file *sf = filp->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(filp, &sf->wq, wait);
+	mutex_lock(&sf->lock);
+	if (sf->disabled) {
+		mask = EPOLLERR | EPOLLHUP;
+	} else if (sf->stop_copy) {
+		mask = EPOLLIN | EPOLLRDNORM;
+	} else {
+		down_read(&sf->ivdev->core_device.memory_lock);
+		if (ivshmem_save_pending(sf))
+			mask = EPOLLIN | EPOLLRDNORM;
+		up_read(&sf->ivdev->core_device.memory_lock);
+	}
+	mutex_unlock(&sf->lock);
+	return mask;
+}
+
 static int ivshmem_save_release(struct inode *inode, struct file *filp)
 {
 	struct ivshmem_save_file *sf = filp->private_data;
@@ -466,6 +498,7 @@ static int ivshmem_save_release(struct inode *inode, struct file *filp)
 static const struct file_operations ivshmem_save_fops = {
 	.owner = THIS_MODULE,
 	.read = ivshmem_save_read,
+	.poll = ivshmem_save_poll,
 	.unlocked_ioctl = ivshmem_save_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.release = ivshmem_save_release,
@@ -497,6 +530,7 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 		goto err_free;
 	}
 	mutex_init(&sf->lock);
+	init_waitqueue_head(&sf->wq);
 	sf->ivdev = ivdev;
 	sf->step = IVSHMEM_SAVE_CHUNK;
 	vfio_devstate_enc_init(&sf->enc);
@@ -530,7 +564,7 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 	stream_open(filp->f_inode, filp);
 
 	/* Every page is to be sent; while running, track what is written. */
-	ivshmem_dirty_start(ivdev, precopy);
+	ivshmem_dirty_start(ivdev, precopy, &sf->wq);
 	spin_lock(&ivdev->stats_lock);
 	ivdev->stats.cur_bytes = 0;
 	ivdev->stats.cur_passes = 0;

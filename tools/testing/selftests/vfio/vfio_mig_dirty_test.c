@@ -7,6 +7,7 @@
  * many bytes that is; a writer that runs through the whole pre-copy loses
  * nothing; and once tracking ends, the mmap writes at full speed again.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -443,6 +444,53 @@ TEST_F_TIMEOUT(dirty, writer_through_precopy, 300)
 	munmap(bmem, blen);
 	mig_close_running(&b);
 	mig_buf_free(&all);
+}
+
+static int poll_in(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms) < 0 ? -errno : p.revents;
+}
+
+struct late_write {
+	uint8_t *mem;
+	int delay_ms;
+};
+
+static void *late_write_fn(void *arg)
+{
+	struct late_write *l = arg;
+
+	usleep(l->delay_ms * 1000);
+	__atomic_store_n(l->mem + 77 * PAGE, 0x5a, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * poll() says what read() would do: not readable once pre-copy is
+ * drained, readable as soon as a page is written (a sleeping poll() is
+ * woken), readable in STOP_COPY, an error once the file is disabled.
+ */
+TEST_F_TIMEOUT(dirty, poll_readable_when_data, 120)
+{
+	struct late_write l = { .mem = self->mem, .delay_ms = 300 };
+	pthread_t t;
+	int r;
+
+	first_pass(_metadata, self);
+	EXPECT_EQ(0, poll_in(self->fd, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, late_write_fn, &l));
+	r = poll_in(self->fd, 20000);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(POLLIN, r & (POLLIN | POLLERR));
+	expect_resent(_metadata, self, (const unsigned long[]){ 77 }, 1);
+	EXPECT_EQ(0, poll_in(self->fd, 0));
+	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_STOP_COPY,
+				   NULL));
+	EXPECT_EQ(POLLIN, poll_in(self->fd, 0) & (POLLIN | POLLERR));
+	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_NE(0, poll_in(self->fd, 0) & POLLERR);
 }
 
 /* Write one byte in every page of @mem; the minor faults it took. */
