@@ -2,7 +2,10 @@
 /*
  * Entry of the nested e2e guest: a Multiboot (v1) header so that QEMU's
  * -kernel loads this ELF and enters it in 32-bit protected mode with
- * paging off, then a stack and a call to guest_main().
+ * paging off, then a stack and a call to
+ * guest_main(magic, info): %eax (0x2badb002 from a Multiboot loader) and
+ * %ebx (the physical address of the Multiboot information) as they were
+ * at entry.
  */
 
 #define MB_MAGIC	0x1badb002
@@ -26,6 +29,9 @@ _start:
 	cli
 	movl	$stack_top, %esp
 	cld
+	subl	$8, %esp		/* %esp 16-byte aligned at the call */
+	pushl	%ebx			/* info */
+	pushl	%eax			/* magic */
 	call	guest_main
 1:	hlt
 	jmp	1b
