@@ -205,7 +205,7 @@ done
 booted=0 finished=0 taint='' debug_locks='' in_dmesg=0
 mods_ok=1 mods_list='' mods_done=0
 bind_ok=1 bind_done=0 bind_list=
-test='' test_results=0 test_failed=0 test_plan=''
+test='' test_results=0 test_failed=0 test_plan='' test_skipped=0
 unload_ok=1 unload_done=0
 
 # test_line LINE: a line of the current selftest's output, as top-level TAP.
@@ -223,12 +223,15 @@ test_line() {
 			tap ok "$test: $rest"
 		fi
 	elif [[ $l =~ ^1\.\.([0-9]+)(.*)$ ]]; then
+		# Copied out: the =~ below resets BASH_REMATCH.
 		test_plan=${BASH_REMATCH[1]}
+		rest=${BASH_REMATCH[2]}
 		# "1..0 # SKIP reason": the whole binary is skipped.
 		if [ "$test_plan" = 0 ]; then
 			test_results=1
-			if [[ ${BASH_REMATCH[2]} =~ [Ss][Kk][Ii][Pp] ]]; then
-				tap ok "$test ${BASH_REMATCH[2]# }"
+			if [[ $rest =~ [Ss][Kk][Ii][Pp] ]]; then
+				tap ok "$test ${rest# }"
+				test_skipped=1
 			else
 				# Every variant left out (VM_TEST_EXCLUDE).
 				note "$test: no test for this kernel"
@@ -245,12 +248,18 @@ test_line() {
 }
 
 test_end() { # RC
-	local rc=$1
-	if [ "$rc" -ne 0 ] && [ $test_failed = 0 ]; then
-		case $rc in
-		124 | 137 | 143) tap not-ok "$test: killed after ${test_timeout}s (VM_TEST_TIMEOUT)" ;;
-		*) tap not-ok "$test: exited with status $rc" ;;
-		esac
+	local rc=$1 sig
+	if [ $test_skipped = 1 ] && { [ "$rc" = 0 ] || [ "$rc" = 4 ]; }; then
+		: # skipped whole, with exit status 0 or KSFT_SKIP
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ] || [ "$rc" = 143 ]; then
+		# timeout's SIGTERM, then SIGKILL (busybox: the test's status)
+		tap not-ok "$test: killed after ${test_timeout}s (VM_TEST_TIMEOUT)"
+	elif [ "$rc" -gt 128 ] && [ "$rc" -lt 192 ]; then
+		# 128 + the signal it died of: a crash, even after a "not ok"
+		sig=$(kill -l $((rc - 128)) 2>/dev/null) || sig=
+		tap not-ok "$test: killed by signal $((rc - 128))${sig:+ (SIG$sig)}"
+	elif [ "$rc" -ne 0 ] && [ $test_failed = 0 ]; then
+		tap not-ok "$test: exited with status $rc"
 	elif [ -n "$test_plan" ] && [ "$test_plan" != 0 ] &&
 		[ "$test_plan" -ne $test_results ]; then
 		tap not-ok "$test: planned $test_plan tests, reported $test_results"
@@ -319,7 +328,7 @@ event() { # the "@@ ..." lines of the guest
 		fi
 		;;
 	test-begin)
-		test=$1 test_results=0 test_failed=0 test_plan=
+		test=$1 test_results=0 test_failed=0 test_plan='' test_skipped=0
 		note "selftest $test"
 		;;
 	test-end)

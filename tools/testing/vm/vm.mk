@@ -10,6 +10,7 @@
 #   make vm-shell      boot the VM with a shell on the serial console
 #   make vm-initramfs  build the modules, selftests and initramfs only
 #   make check-vm-debug  check-vm on the debug kernel (make debug-kernel)
+#   make check-vm-bed  self-test of the bed (tools/testing/vm/bed)
 
 VM_BUILD ?= $(BUILD)/vm
 # Kernel to boot, and where its modules are (a tree with lib/modules/VER).
@@ -64,7 +65,8 @@ export VM_BUILD VM_KERNEL VM_MODROOT VM_KVER VM_KMODS VM_KDIR VM_KBUILD_ARGS \
 	VM_BOOT_TIMEOUT VM_TEST_TIMEOUT VM_TEST_EXCLUDE VM_KUNIT VM_APPEND VM_QEMU VM_QEMU_ARGS \
 	VM_LOG_IGNORE
 
-CHECK_SUITES += vm vm-debug
+# vm-bed first: the bed's self-test, then the suites that rely on it.
+CHECK_SUITES += vm-bed vm vm-debug
 
 .PHONY: check-vm demo vm-demo vm-shell vm-initramfs
 check-vm:
@@ -83,6 +85,13 @@ vm-shell:
 
 vm-initramfs:
 	@tools/testing/vm/prepare.sh
+
+# The bed's self-test: one VM boot on the tiny binaries of
+# tools/testing/vm/bed (they skip whole, have long-named variants to
+# exclude, crash, hang), then a check of how the bed reported each.
+.PHONY: check-vm-bed
+check-vm-bed:
+	@tools/testing/vm/selftest-bed.sh
 
 # The same suite on the debug kernel (tools/testing/debug-kernel, which
 # exports DEBUG_BZIMAGE and DEBUG_KDIR): VFIO is built in, only our modules
