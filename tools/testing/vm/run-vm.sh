@@ -107,7 +107,9 @@ if [ "$kvm" = 1 ]; then
 	# A broken KVM makes QEMU hang rather than exit: give up early.
 	boot_timeout=${VM_BOOT_TIMEOUT:-20}
 else
-	accel=(-accel tcg -cpu max)
+	# VM_TCG_THREAD=single: one host thread for all vCPUs (slower, but
+	# clear of multi-threaded TCG's own races).
+	accel=(-accel "tcg${VM_TCG_THREAD:+,thread=$VM_TCG_THREAD}" -cpu max)
 	boot_timeout=${VM_BOOT_TIMEOUT:-90}
 fi
 
