@@ -105,7 +105,7 @@ result $? "the bed ran to its end, results 1..N in order and the plan last"
 result $? "the bed's run failed (status $rc), as a crash and a hang must make it"
 
 [ "$(of bed_1_skip)" = "ok bed_1_skip # SKIP bed: this binary skips whole" ]
-result $? "bed_1_skip (1..0 # SKIP): one ok # SKIP line, nothing else"
+result $? "bed_1_skip (a plan of 1..0 with a skip reason): one ok line with the skip directive, nothing else"
 
 # Its output, from its start to the next binary's: no word of an excluded
 # variant (the harness names every test it runs, in comments too).

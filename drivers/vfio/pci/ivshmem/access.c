@@ -206,15 +206,16 @@ static unsigned long ivshmem_vma_page(struct vm_area_struct *vma,
 
 /*
  * The function decodes memory accesses: what vfio_pci_core checks before
- * it maps a BAR page, from its virtualised command register.  memory_lock
- * held.
+ * it maps a BAR page, from its virtualised command register, except that
+ * D1 and D2 (which ivshmem-plain does not have) count as off too.
+ * memory_lock held.
  */
 static bool ivshmem_mem_enabled(struct vfio_pci_core_device *vdev)
 {
 	u16 cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
 
 	return !vdev->pm_runtime_engaged &&
-	       vdev->pdev->current_state < PCI_D3hot &&
+	       vdev->pdev->current_state == PCI_D0 &&
 	       (vdev->pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY));
 }
 

@@ -11,8 +11,11 @@
 
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
 #define IVSHMEM_HAVE_HUGE_PFNMAP
-/* pfn_t went away in 6.17: vmf_insert_pfn_pmd() takes a plain pfn. */
-#if __has_include("linux/pfn_t.h")
+/*
+ * pfn_t went away in 6.17: vmf_insert_pfn_pmd() takes a plain pfn.  The
+ * Makefile defines IVSHMEM_HAVE_PFN_T where the kernel has the header.
+ */
+#ifdef IVSHMEM_HAVE_PFN_T
 #include <linux/pfn_t.h>
 #define IVSHMEM_PMD_PFN(pfn)	__pfn_to_pfn_t(pfn, PFN_DEV)
 #else
