@@ -192,12 +192,12 @@ void ivshmem_mig_reset_done(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_mig_reset_sync(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_state_mutex_lock(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_state_mutex_unlock(struct ivshmem_vfio_pci_device *ivdev);
-u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
-		       unsigned int minor);
 void ivshmem_set_last_error(struct ivshmem_vfio_pci_device *ivdev,
 			    const char *msg);
 
 /* save.c */
+u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
+		       unsigned int minor);
 struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 			       bool precopy);
 int ivshmem_save_stop_copy(struct ivshmem_save_file *sf);

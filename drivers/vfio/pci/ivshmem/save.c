@@ -439,9 +439,12 @@ static long ivshmem_save_ioctl(struct file *filp, unsigned int cmd,
 	 * The uAPI wants -EINVAL outside the PRE_COPY states.
 	 */
 	mutex_lock(&sf->lock);
-	if (sf->disabled || sf->stop_copy) {
+	if (sf->disabled) {
+		/* The device may be gone: do not touch it, not even to log. */
+		ret = -EINVAL;
+	} else if (sf->stop_copy) {
 		dev_dbg_ratelimited(ivdev_dev(sf->ivdev),
-				    "saving: PRECOPY_INFO outside PRE_COPY\n");
+				    "saving: PRECOPY_INFO in STOP_COPY\n");
 		ret = -EINVAL;
 	} else {
 		down_read(&sf->ivdev->core_device.memory_lock);
