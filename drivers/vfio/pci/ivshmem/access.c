@@ -66,12 +66,22 @@ void ivshmem_zap_pages(struct ivshmem_vfio_pci_device *ivdev, int bar,
 			    (u64)nr << PAGE_SHIFT, true);
 }
 
+/**
+ * ivshmem_zap_bar - drop every user mapping of a BAR
+ * @ivdev: the device, memory_lock held for write
+ * @bar: the BAR
+ */
+void ivshmem_zap_bar(struct ivshmem_vfio_pci_device *ivdev, int bar)
+{
+	ivshmem_zap_pages(ivdev, bar, 0,
+			  PAGE_ALIGN(pci_resource_len(ivdev->core_device.pdev,
+						      bar)) >> PAGE_SHIFT);
+}
+
 static void ivshmem_set_blocked(struct ivshmem_vfio_pci_device *ivdev,
 				bool blocked)
 {
 	struct vfio_pci_core_device *vdev = &ivdev->core_device;
-	struct pci_dev *pdev = vdev->pdev;
-	int bar;
 
 	down_write(&ivdev->access_rwsem);
 	down_write(&vdev->memory_lock);
@@ -80,14 +90,8 @@ static void ivshmem_set_blocked(struct ivshmem_vfio_pci_device *ivdev,
 		/* Stopped: nothing more to track, the dirty set is final. */
 		ivdev->tracking = false;
 		ivdev->dirty_wq = NULL;
-		bar = ivdev->dev_ops->reg_bar;
-		ivshmem_zap_pages(ivdev, bar, 0,
-				  PAGE_ALIGN(pci_resource_len(pdev, bar)) >>
-				  PAGE_SHIFT);
-		bar = ivdev->dev_ops->mem_bar;
-		ivshmem_zap_pages(ivdev, bar, 0,
-				  PAGE_ALIGN(pci_resource_len(pdev, bar)) >>
-				  PAGE_SHIFT);
+		ivshmem_zap_bar(ivdev, ivdev->dev_ops->reg_bar);
+		ivshmem_zap_bar(ivdev, ivdev->dev_ops->mem_bar);
 	}
 	up_write(&vdev->memory_lock);
 	up_write(&ivdev->access_rwsem);

@@ -223,6 +223,7 @@ void ivshmem_access_block(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_access_unblock(struct ivshmem_vfio_pci_device *ivdev);
 int ivshmem_mem_access_begin(struct ivshmem_vfio_pci_device *ivdev, u16 *cmd);
 void ivshmem_mem_access_end(struct ivshmem_vfio_pci_device *ivdev, u16 cmd);
+void ivshmem_zap_bar(struct ivshmem_vfio_pci_device *ivdev, int bar);
 void ivshmem_zap_pages(struct ivshmem_vfio_pci_device *ivdev, int bar,
 		       unsigned long first, unsigned long nr);
 
@@ -238,8 +239,7 @@ void ivshmem_dirty_note_write(struct ivshmem_vfio_pci_device *ivdev,
 			      u64 off, size_t len);
 bool ivshmem_dirty_take(struct ivshmem_vfio_pci_device *ivdev,
 			unsigned long *cursor, u64 *off, u64 *len);
-u64 ivshmem_dirty_stream_bytes(struct ivshmem_vfio_pci_device *ivdev,
-			       unsigned long *nr_pages);
+u64 ivshmem_dirty_stream_bytes(struct ivshmem_vfio_pci_device *ivdev);
 
 /* log.c */
 extern const struct vfio_log_ops ivshmem_log_ops;

@@ -28,7 +28,7 @@
 
 #include "common.h"
 
-/* Stream bytes of one chunk section with @len payload bytes. */
+/* Stream bytes of a chunk section besides its payload. */
 #define IVSHMEM_CHUNK_FRAMING	(VFIO_DEVSTATE_SECTION_LEN + VFIO_DEVSTATE_CRC_LEN)
 
 int ivshmem_dirty_init(struct ivshmem_vfio_pci_device *ivdev)
@@ -65,8 +65,7 @@ void ivshmem_dirty_start(struct ivshmem_vfio_pci_device *ivdev, bool track,
 	ivdev->tracking = track;
 	ivdev->dirty_wq = track ? wq : NULL;
 	if (track)
-		ivshmem_zap_pages(ivdev, ivdev->dev_ops->mem_bar, 0,
-				  ivdev->nr_pages);
+		ivshmem_zap_bar(ivdev, ivdev->dev_ops->mem_bar);
 	up_write(&vdev->memory_lock);
 }
 
@@ -87,8 +86,7 @@ void ivshmem_dirty_stop(struct ivshmem_vfio_pci_device *ivdev)
 	ivdev->dirty_wq = NULL;
 	if (ivdev->tracking) {
 		ivdev->tracking = false;
-		ivshmem_zap_pages(ivdev, ivdev->dev_ops->mem_bar, 0,
-				  ivdev->nr_pages);
+		ivshmem_zap_bar(ivdev, ivdev->dev_ops->mem_bar);
 	}
 	up_write(&vdev->memory_lock);
 }
@@ -141,6 +139,26 @@ void ivshmem_dirty_note_write(struct ivshmem_vfio_pci_device *ivdev,
 	up_read(&vdev->memory_lock);
 }
 
+/*
+ * The dirty run that starts at the first dirty page at or after @from:
+ * [*@first, *@last), consecutive dirty pages inside one
+ * IVSHMEM_CHUNK_LEN aligned block.  False if no page from @from is dirty.
+ */
+static bool ivshmem_dirty_run(struct ivshmem_vfio_pci_device *ivdev,
+			      unsigned long from, unsigned long *first,
+			      unsigned long *last)
+{
+	unsigned long nr = ivdev->nr_pages, end;
+
+	*first = find_next_bit(ivdev->dirty, nr, from);
+	if (*first >= nr)
+		return false;
+	end = min(round_down(*first, IVSHMEM_CHUNK_PAGES) + IVSHMEM_CHUNK_PAGES,
+		  nr);
+	*last = find_next_zero_bit(ivdev->dirty, end, *first);
+	return true;
+}
+
 /**
  * ivshmem_dirty_take - claim the next dirty run of pages, to send it
  * @ivdev: the device, memory_lock held for write
@@ -148,26 +166,19 @@ void ivshmem_dirty_note_write(struct ivshmem_vfio_pci_device *ivdev,
  * @off: set to the byte offset of the run in the memory BAR
  * @len: set to the byte length of the run
  *
- * A run is a set of consecutive dirty pages within one IVSHMEM_CHUNK_LEN
- * aligned block.  Its bits are cleared and, while tracking, its user
- * mappings zapped, so the caller may copy it afterwards without losing a
- * write.  Returns false if no page is dirty.
+ * Its bits are cleared and, while tracking, its user mappings zapped, so
+ * the caller may copy it afterwards without losing a write.  Returns
+ * false if no page is dirty.
  */
 bool ivshmem_dirty_take(struct ivshmem_vfio_pci_device *ivdev,
 			unsigned long *cursor, u64 *off, u64 *len)
 {
-	unsigned long nr = ivdev->nr_pages, first, end, last;
+	unsigned long first, last;
 
 	lockdep_assert_held_write(&ivdev->core_device.memory_lock);
-	first = find_next_bit(ivdev->dirty, nr, *cursor);
-	if (first >= nr) {
-		first = find_first_bit(ivdev->dirty, nr);
-		if (first >= nr)
-			return false;
-	}
-	end = min(round_down(first, IVSHMEM_CHUNK_PAGES) + IVSHMEM_CHUNK_PAGES,
-		  nr);
-	last = find_next_zero_bit(ivdev->dirty, end, first);
+	if (!ivshmem_dirty_run(ivdev, *cursor, &first, &last) &&
+	    !ivshmem_dirty_run(ivdev, 0, &first, &last))
+		return false;
 	bitmap_clear(ivdev->dirty, first, last - first);
 	if (ivdev->tracking)
 		ivshmem_zap_pages(ivdev, ivdev->dev_ops->mem_bar, first,
@@ -182,30 +193,19 @@ bool ivshmem_dirty_take(struct ivshmem_vfio_pci_device *ivdev,
  * ivshmem_dirty_stream_bytes - stream bytes that sending the dirty set
  *                              takes now
  * @ivdev: the device, memory_lock held
- * @nr_pages: if not NULL, set to the number of dirty pages
  *
  * Exactly what ivshmem_dirty_take() hands out as chunk sections until it
  * returns false, if no page is written meanwhile.
  */
-u64 ivshmem_dirty_stream_bytes(struct ivshmem_vfio_pci_device *ivdev,
-			       unsigned long *nr_pages)
+u64 ivshmem_dirty_stream_bytes(struct ivshmem_vfio_pci_device *ivdev)
 {
-	unsigned long nr = ivdev->nr_pages, first = 0, end, last;
+	unsigned long first, last = 0;
 	u64 runs = 0, pages = 0;
 
 	lockdep_assert_held(&ivdev->core_device.memory_lock);
-	for (;;) {
-		first = find_next_bit(ivdev->dirty, nr, first);
-		if (first >= nr)
-			break;
-		end = min(round_down(first, IVSHMEM_CHUNK_PAGES) +
-			  IVSHMEM_CHUNK_PAGES, nr);
-		last = find_next_zero_bit(ivdev->dirty, end, first);
+	while (ivshmem_dirty_run(ivdev, last, &first, &last)) {
 		runs++;
 		pages += last - first;
-		first = last;
 	}
-	if (nr_pages)
-		*nr_pages = pages;
 	return runs * IVSHMEM_CHUNK_FRAMING + (pages << PAGE_SHIFT);
 }

@@ -168,7 +168,7 @@ static u64 ivshmem_save_pending(struct ivshmem_save_file *sf)
 
 	if (sf->step == IVSHMEM_SAVE_PAYLOAD)
 		left += sf->chunk_left + VFIO_DEVSTATE_CRC_LEN;
-	return left + ivshmem_dirty_stream_bytes(sf->ivdev, NULL);
+	return left + ivshmem_dirty_stream_bytes(sf->ivdev);
 }
 
 /**
