@@ -336,7 +336,7 @@ int ivshmem_vfio_pci_mmap(struct vfio_device *core_vdev,
 
 	/* The checks vfio_pci_core_mmap() makes for a BAR. */
 	if (!(vma->vm_flags & VM_SHARED) || !vdev->bar_mmap_supported[bar] ||
-	    !vdev->barmap[bar])
+	    !ivshmem_bar_mapped(vdev, bar))
 		return -EINVAL;
 	req_start = (u64)ivshmem_vma_page(vma, vma->vm_start) << PAGE_SHIFT;
 	req_len = vma->vm_end - vma->vm_start;

@@ -5,7 +5,8 @@
  * (bytes read, passes over the memory, pages dirty now) and how the last
  * one read to its end was made up: how many bytes moved while the device
  * ran (pre-copy) and how many once it had stopped, which the downtime
- * had to carry.  Not an ABI.
+ * had to carry; and whether user space opted in to PRECOPY_INFO v2
+ * (7.x: real flags from VFIO_MIG_GET_PRECOPY_INFO).  Not an ABI.
  */
 
 #include <linux/bitmap.h>
@@ -14,6 +15,7 @@
 #include <linux/seq_file.h>
 
 #include "common.h"
+#include "compat.h"
 
 static struct dentry *ivshmem_debugfs_root;
 
@@ -34,6 +36,8 @@ static int save_show(struct seq_file *m, void *unused)
 		dirty = bitmap_weight(ivdev->dirty, ivdev->nr_pages);
 	up_read(&vdev->memory_lock);
 
+	seq_printf(m, "precopy_info_v2 %d\n",
+		   ivshmem_precopy_info_v2(&vdev->vdev));
 	seq_printf(m, "tracking %d\n", tracking);
 	seq_printf(m, "dirty_pages %lu\n", dirty);
 	seq_printf(m, "current_bytes %llu\n", st.cur_bytes);

@@ -77,10 +77,9 @@ static int ivshmem_vfio_pci_open_device(struct vfio_device *core_vdev)
 
 	if (core_vdev->mig_ops) {
 		/* The kernel's own mappings of the BARs, for the streams. */
-		ret = vfio_pci_core_setup_barmap(vdev, ivdev->dev_ops->reg_bar);
+		ret = ivshmem_setup_barmap(vdev, ivdev->dev_ops->reg_bar);
 		if (!ret)
-			ret = vfio_pci_core_setup_barmap(vdev,
-							 ivdev->dev_ops->mem_bar);
+			ret = ivshmem_setup_barmap(vdev, ivdev->dev_ops->mem_bar);
 		if (ret) {
 			dev_err(ivdev_dev(ivdev), "cannot map BARs: %d\n", ret);
 			vfio_pci_core_disable(vdev);
@@ -127,6 +126,8 @@ static const struct vfio_device_ops ivshmem_vfio_pci_ops = {
 	.mmap = ivshmem_vfio_pci_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,
+	IVSHMEM_OPS_MATCH_TOKEN
+	IVSHMEM_OPS_REGION_INFO
 	.bind_iommufd = vfio_iommufd_physical_bind,
 	.unbind_iommufd = vfio_iommufd_physical_unbind,
 	.attach_ioas = vfio_iommufd_physical_attach_ioas,

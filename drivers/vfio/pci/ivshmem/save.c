@@ -32,6 +32,7 @@
 #include <linux/vfio.h>
 
 #include "common.h"
+#include "compat.h"
 
 /* Bounce buffer between the BAR and the reader. */
 #define IVSHMEM_BOUNCE_LEN	SZ_128K
@@ -418,19 +419,15 @@ static long ivshmem_save_ioctl(struct file *filp, unsigned int cmd,
 			       unsigned long arg)
 {
 	struct ivshmem_save_file *sf = filp->private_data;
+	unsigned long minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
 	struct vfio_precopy_info info = {};
-	unsigned long minsz;
 	u64 pending;
-	int ret = 0;
+	int ret;
 
-	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
-		return -ENOTTY;
-
-	minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
-	if (copy_from_user(&info, (void __user *)arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	ret = ivshmem_precopy_info_in(&sf->ivdev->core_device.vdev, cmd, arg,
+				      &info);
+	if (ret)
+		return ret;
 
 	/*
 	 * A current saving file is in PRE_COPY or PRE_COPY_P2P exactly until
@@ -450,6 +447,11 @@ static long ivshmem_save_ioctl(struct file *filp, unsigned int cmd,
 		down_read(&sf->ivdev->core_device.memory_lock);
 		pending = ivshmem_save_pending(sf);
 		up_read(&sf->ivdev->core_device.memory_lock);
+		/*
+		 * The initial data is the stream header, written once at
+		 * the start: it never changes, so VFIO_PRECOPY_INFO_REINIT
+		 * is never reported.
+		 */
 		if (sf->pos < sf->hdr_len)
 			info.initial_bytes = sf->hdr_len - sf->pos;
 		info.dirty_bytes = pending - info.initial_bytes;
