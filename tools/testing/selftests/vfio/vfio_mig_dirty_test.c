@@ -5,8 +5,10 @@
  * since they were sent, through the mmap or through region write(), and
  * no other; VFIO_MIG_GET_PRECOPY_INFO and MIG_DATA_SIZE say exactly how
  * many bytes that is; a writer that runs through the whole pre-copy loses
- * nothing; and once tracking ends, the mmap writes at full speed again.
+ * nothing; once tracking ends, the mmap writes at full speed again; and
+ * PRECOPY_INFO's flags are honest once user space opts in to v2 (7.x).
  */
+#include <assert.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,13 +16,25 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 
 #include "mig_fixture.h"
 
 #define PAGE		4096UL
 #define CHUNK_PAGES	256UL	/* a chunk never crosses a 1 MiB boundary */
 #define FRAMING		(sizeof(struct vfio_devstate_section) + 4)
+
+/*
+ * 7.x's PRECOPY_INFO v2 (the feature and its REINIT flag), also when
+ * built against older UAPI headers.
+ */
+#define FEATURE_PRECOPY_INFO_V2	12
+#define PRECOPY_INFO_REINIT	0x1u
+#ifdef VFIO_PRECOPY_INFO_REINIT
+static_assert(PRECOPY_INFO_REINIT == VFIO_PRECOPY_INFO_REINIT, "uapi");
+#endif
 
 /* One chunk section of a saving stream. */
 struct chunk {
@@ -529,6 +543,84 @@ TEST_F_TIMEOUT(dirty, tracking_off_after_migration, 120)
 	EXPECT_GE((long)(self->len / PAGE), warm);
 	EXPECT_EQ(0, after);
 	EXPECT_EQ(-1, read(self->fd, &warm, sizeof(warm)));
+}
+
+/* PRECOPY_INFO with @in in flags: the flags that came back. */
+static int precopy_flags(int fd, uint32_t in, uint32_t *out)
+{
+	struct vfio_precopy_info info = { .argsz = sizeof(info), .flags = in };
+
+	if (ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, &info))
+		return -errno;
+	*out = info.flags;
+	return 0;
+}
+
+static int precopy_info_v2_opt_in(struct vfio_dev *dev)
+{
+	struct vfio_device_feature f = {
+		.argsz = sizeof(f),
+		.flags = VFIO_DEVICE_FEATURE_SET |
+			 FEATURE_PRECOPY_INFO_V2,
+	};
+
+	return ioctl(dev->fd, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
+}
+
+/* Linux 7.0 and later have the v2 opt-in. */
+static bool kernel_has_precopy_info_v2(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && atoi(u.release) >= 7;
+}
+
+/*
+ * Without the v2 opt-in, flags is reserved and comes back as passed (the
+ * uAPI's bug compatibility).  With it (7.x), the driver reports real
+ * flags: never REINIT, since the initial data (the stream header) never
+ * changes, through the header, the first pass and dirty pages.  A kernel
+ * without v2 refuses the opt-in, as a feature it does not know.
+ */
+TEST_F_TIMEOUT(dirty, precopy_info_v2_flags, 120)
+{
+	const uint32_t junk = 0xa5a50000 | PRECOPY_INFO_REINIT;
+	struct mig_io io = { .big = 1 << 20 };
+	uint32_t flags = 0;
+	bool enomsg;
+	int ret;
+
+	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_PRE_COPY,
+				   &self->fd));
+	ASSERT_EQ(0, precopy_flags(self->fd, junk, &flags));
+	EXPECT_EQ(junk, flags);
+	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_RUNNING,
+				   NULL));
+	close(self->fd);
+	self->fd = -1;
+
+	ret = precopy_info_v2_opt_in(&self->dev);
+	if (!kernel_has_precopy_info_v2()) {
+		EXPECT_EQ(-ENOTTY, ret);
+		return;
+	}
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_PRE_COPY,
+				   &self->fd));
+	ASSERT_EQ(0, precopy_flags(self->fd, junk, &flags));
+	EXPECT_EQ(0, flags);
+	ASSERT_LT(0, mig_read_stream(self->fd, &self->buf, &io, &enomsg));
+	EXPECT_TRUE(enomsg);
+	ASSERT_EQ(0, precopy_flags(self->fd, junk, &flags));
+	EXPECT_EQ(0, flags);
+	__atomic_store_n((uint8_t *)self->mem + 5 * PAGE, 0x5a,
+			 __ATOMIC_RELAXED);
+	ASSERT_EQ(0, precopy_flags(self->fd, junk, &flags));
+	EXPECT_EQ(0, flags);
+	mig_buf_free(&self->buf);
+	ASSERT_LT(0, mig_read_stream(self->fd, &self->buf, &io, &enomsg));
+	ASSERT_EQ(0, precopy_flags(self->fd, junk, &flags));
+	EXPECT_EQ(0, flags);
 }
 
 TEST_HARNESS_MAIN
