@@ -106,3 +106,7 @@ if [ ! -e "$SRC/.done" ]; then
 fi
 
 log "ready: kernel $KABI in $KROOT, source in $SRC"
+
+# The Linux 7.3 lane: Debian's 7.3 kernel, the trixie chroot that builds
+# for it (gcc-14, the 7.3 headers) and QEMU 11.1.
+"$(dirname "$0")/trixie/setup.sh"

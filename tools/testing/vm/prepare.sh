@@ -29,18 +29,23 @@ step() {
 
 if [ "${VM_BUILD_MODULES:-1}" = 1 ]; then
 	echo "# vm: building modules against ${VM_KDIR:?}"
-	# VM_KBUILD_ARGS is a list of make arguments: split it on purpose.
+	# VM_KBUILD_ARGS is a list of make arguments, VM_KBUILD_WRAP a
+	# command to run make under (the 7.3 lane's chroot): split them on
+	# purpose.
 	# shellcheck disable=SC2086
 	step "build modules against $VM_KDIR" "$VM_BUILD/modules.log" \
-		make -C "$VM_KDIR" M="$top" ${VM_KBUILD_ARGS:-} modules
+		${VM_KBUILD_WRAP:-} make -C "$VM_KDIR" M="$top" ${VM_KBUILD_ARGS:-} modules
 fi
 
 if [ "${VM_BUILD_SELFTESTS:-1}" != 1 ]; then
 	echo "# vm: VM_BUILD_SELFTESTS=${VM_BUILD_SELFTESTS:-}, selftests not rebuilt"
 elif [ -f "$top/tools/testing/selftests/vfio/Makefile" ]; then
-	echo "# vm: building selftests into $BUILD/selftests"
+	echo "# vm: building selftests into ${VM_TESTS_DIR:-$BUILD/selftests}"
+	# VM_SELFTEST_ARGS: make arguments (the 7.3 lane's headers), split.
+	# shellcheck disable=SC2086
 	step "build selftests" "$VM_BUILD/selftests.log" \
-		make -C "$top/tools/testing/selftests/vfio" OUTPUT="$BUILD/selftests"
+		make -C "$top/tools/testing/selftests/vfio" OUTPUT="${VM_TESTS_DIR:-$BUILD/selftests}" \
+		${VM_SELFTEST_ARGS:-}
 else
 	echo "# vm: no tools/testing/selftests/vfio/Makefile, no selftests built"
 fi

@@ -11,6 +11,7 @@
 #   make vm-initramfs  build the modules, selftests and initramfs only
 #   make check-vm-debug  check-vm on the debug kernel (make debug-kernel)
 #   make check-vm-bed  self-test of the bed (tools/testing/vm/bed)
+#   make check-vm-7.3  check-vm on Debian's Linux 7.3 (trixie-backports)
 
 VM_BUILD ?= $(BUILD)/vm
 # Kernel to boot, and where its modules are (a tree with lib/modules/VER).
@@ -24,6 +25,8 @@ VM_KMODS ?= vfio vfio_iommu_type1 vfio_pci_core
 # load in this order (missing ones are left out of the initramfs).
 VM_KDIR ?= $(DEB_KDIR)
 VM_KBUILD_ARGS ?=
+# A command make runs under for our modules (the 7.3 lane: its chroot).
+VM_KBUILD_WRAP ?=
 VM_BUILD_MODULES ?= 1
 VM_KOS ?= $(CURDIR)/drivers/vfio/devstate/vfio_devstate.ko \
 	  $(CURDIR)/drivers/vfio/pci/ivshmem/ivshmem-vfio-pci.ko
@@ -35,6 +38,9 @@ VM_DEVICES ?= A:64M B:64M C:32M
 # VM_BUILD_SELFTESTS=0 packs what is there without running their make.
 VM_TESTS_DIR ?= $(BUILD)/selftests
 VM_BUILD_SELFTESTS ?= 1
+# make arguments for the selftests' build (the kernel source and UAPI
+# headers they are built against: 6.12's by default).
+VM_SELFTEST_ARGS ?=
 # Extra files for the initramfs: HOSTPATH:GUESTPATH words, and directory
 # trees copied onto its root.
 VM_EXTRA_FILES ?=
@@ -61,14 +67,14 @@ VM_TCG_THREAD ?=
 VM_QEMU_ARGS ?=
 VM_LOG_IGNORE ?=
 
-export VM_BUILD VM_KERNEL VM_MODROOT VM_KVER VM_KMODS VM_KDIR VM_KBUILD_ARGS \
-	VM_BUILD_MODULES VM_BUILD_SELFTESTS VM_KOS VM_DRIVER VM_DEVICES VM_TESTS_DIR \
+export VM_BUILD VM_KERNEL VM_MODROOT VM_KVER VM_KMODS VM_KDIR VM_KBUILD_ARGS VM_KBUILD_WRAP \
+	VM_BUILD_MODULES VM_BUILD_SELFTESTS VM_SELFTEST_ARGS VM_KOS VM_DRIVER VM_DEVICES VM_TESTS_DIR \
 	VM_EXTRA_FILES VM_EXTRA_TREES VM_KVM VM_SMP VM_MEM VM_TIMEOUT \
 	VM_BOOT_TIMEOUT VM_TEST_TIMEOUT VM_TEST_EXCLUDE VM_KUNIT VM_APPEND VM_QEMU VM_QEMU_ARGS VM_TCG_THREAD \
 	VM_LOG_IGNORE
 
 # vm-bed first: the bed's self-test, then the suites that rely on it.
-CHECK_SUITES += vm-bed vm vm-debug
+CHECK_SUITES += vm-bed vm vm-7.3 vm-debug
 
 .PHONY: check-vm demo vm-demo vm-shell vm-initramfs
 check-vm:
@@ -113,3 +119,12 @@ check-vm-debug:
 		VM_TEST_EXCLUDE= VM_KUNIT=vfio_devstate \
 		VM_KOS="$(VM_KOS) $(CURDIR)/drivers/vfio/devstate/vfio_devstate_kunit.ko" \
 		VM_BUILD=$(BUILD)/vm-debug
+
+# The same suite on Debian's 7.3 kernel: its modules are those of the
+# Debian package, ours are built in the trixie chroot against its 7.3
+# headers (tools/testing/trixie); its own build directory.
+.PHONY: check-vm-7.3
+check-vm-7.3:
+	$(trixie-ready)
+	@$(MAKE) --no-print-directory check-vm $(K73_VM) VM_BUILD=$(BUILD)/vm-7.3 \
+		VM_TESTS_DIR=$(BUILD)/selftests-7.3 VM_SELFTEST_ARGS="$(K73_SELFTEST_ARGS)"
