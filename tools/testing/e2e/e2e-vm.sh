@@ -17,6 +17,8 @@
 #           happens, then the refusal
 #   bench   vfio migrations and native ones, E2E_BENCH_RUNS of each at
 #           each BAR2 size, figures side by side; no timed assertions
+#   xfer    through a file on the test VM's disk, to or from another boot
+#           (another kernel or driver release): E2E_XFER=import,export
 #
 # Every migration prints one line:
 #   # figures: kind=vfio|native bar2=SIZE dirty=PAGES/S total_ms=N
@@ -36,7 +38,16 @@
 set -eu
 
 mode=${1:-${E2E_MODE:-${e2emode:-check}}}
-qemu=${E2E_QEMU:-qemu-system-x86_64}
+# The nested QEMUs: QEMU 10.0 (bookworm-backports), and QEMU 11.1
+# (trixie-backports) where the lane put it in (tools/testing/e2e/prepare.sh
+# E2E_QEMU11=1).  E2E_QEMU_MAIN=11.1 (boot option e2eqemu=11.1) makes 11.1
+# the one the flows use; both run the QEMU cross flow.
+qemu10=qemu-system-x86_64
+qemu11=qemu-system-x86_64-11.1
+case ${E2E_QEMU_MAIN:-${e2eqemu:-10.0}} in
+11*) qemu=${E2E_QEMU:-$qemu11} ;;
+*) qemu=${E2E_QEMU:-$qemu10} ;;
+esac
 guest=${E2E_GUEST:-/usr/share/e2e/e2e-guest.elf}
 dir=${E2E_DIR:-/tmp/e2e}
 pingpong=${E2E_PINGPONG:-${e2epingpong:-2}}
@@ -204,15 +215,21 @@ start_vm() {
 	: >"$dir/$name.serial"
 	# Word splitting of devargs and incargs is wanted.
 	# shellcheck disable=SC2086
-	set -- -name "$name" -accel tcg,tb-size=64 -M q35 -m "$mem" \
+	# vm_qemu, vm_machine: this QEMU's binary and machine type (the
+	# cross-version flow sets them); QEMU 11.1 traces its switchover-ack
+	# handling, for the checks of migrate_ok.
+	q=${vm_qemu:-$qemu}
+	eval "qemu_$name=\$q"
+	case $q in *-11.1) devargs="$devargs -trace *switchover_ack*" ;; esac
+	set -- -name "$name" -accel tcg,tb-size=64 -M "${vm_machine:-q35}" -m "$mem" \
 		-nodefaults -no-user-config -display none -monitor none \
 		-serial "file:$dir/$name.serial" \
 		-qmp "unix:$dir/$name.qmp,server=on,wait=off" \
 		-kernel "$guest" -append "${guest_args:-}" $devargs $incargs \
 		${E2E_QEMU_ARGS:-}
-	echo "$qemu $*" >"$dir/$name.cmdline"
+	echo "$q $*" >"$dir/$name.cmdline"
 	eval "dev_$name=\${dev#*:}"
-	timeout -k 5 1800 "$qemu" "$@" >"$dir/$name.log" 2>&1 &
+	timeout -k 5 1800 "$q" "$@" >"$dir/$name.log" 2>&1 &
 	eval "qpid_$name=$!"
 	qmp_open "$name"
 }
@@ -456,7 +473,60 @@ migrate_ok() { # LABEL SRC DST KIND SIZE
 		tap not-ok "$label: destination guest verification"
 		show_guest_errors "$dst" "$src"
 	fi
+	[ "$4" = vfio ] && precopy_v2_checks "$label" "$src" "$dst"
 	stop_vm "$src"
+}
+
+# QEMU 11.1 opts in to PRECOPY_INFO v2 where the kernel has it (7.x) and
+# asks the destination for a switchover-ack again whenever the device
+# reports REINIT; this driver never does (its initial data, the stream
+# header, never changes), so each device is acked once.  The checks read
+# the source's view before it quits (the opt-in ends with the last close).
+precopy_v2_checks() { # LABEL SRC DST
+	local q v2 acks req
+	eval "q=\$qemu_$2"
+	case $q in *-11.1) ;; *) return 0 ;; esac
+	case $(uname -r) in [0-6].*) return 0 ;; esac
+	v2=$(dev_stat "$src_bdf" precopy_info_v2)
+	check "$1: QEMU 11.1 opted in to PRECOPY_INFO v2 (debugfs precopy_info_v2=${v2:-none}; $(grep -c 'precopy info v2' "$dir/$2.log" || true) warnings)" \
+		eval '[ "$v2" = 1 ] && ! grep -q "precopy info v2" "$dir/$2.log"'
+	# A QEMU 10.0 destination speaks the older protocol: the source
+	# requests its one ack at the start ("legacy").  Only a REINIT makes
+	# vfio request another.
+	say "$1: the source's switchover-ack trace:"
+	grep 'switchover_ack' "$dir/$2.log" | sed 's/^[0-9@.]* *//' | head -n 8 | indent
+	acks=$(grep -c 'switchover_acked' "$dir/$2.log" || true)
+	req=$(grep -c 'vfio_query_precopy_size_request_switchover_ack' "$dir/$2.log" || true)
+	check "$1: switchover-ack: the destination acked ($acks), no REINIT asked for another ($req requests from vfio)" \
+		[ "$acks" -ge 1 -a "$req" = 0 ]
+}
+
+# QEMU 10.0 -> 11.1 (an upgrade) and 11.1 -> 10.0 (its rollback), both
+# with machine type pc-q35-10.0, which both know; needs QEMU 11.1.
+qemu_cross_flow() {
+	local a b
+	command -v "$qemu11" >/dev/null || return 0
+	a=$(bdf_or_die A) || return 0
+	b=$(bdf_or_die B) || return 0
+	say "QEMU versions: $($qemu10 --version | head -n 1) and $($qemu11 --version | head -n 1), machine pc-q35-10.0"
+	vm_machine=pc-q35-10.0
+	vm_qemu=$qemu10
+	boot_source xv1 "vfio:$a" || { vm_machine= vm_qemu=; return 0; }
+	vm_qemu=$qemu11
+	start_vm xv2 "vfio:$b" incoming
+	bdf_xv2=$b
+	if migrate_ok "QEMU 10.0 -> 11.1 (A->B)" xv1 xv2 vfio 64M; then
+		vm_qemu=$qemu10
+		start_vm xv3 "vfio:$a" incoming
+		bdf_xv3=$a
+		migrate_ok "QEMU 11.1 -> 10.0, the rollback (B->A)" xv2 xv3 vfio 64M ||
+			stop_vm xv2
+		stop_vm xv3
+	else
+		stop_vm xv2
+		stop_vm xv1
+	fi
+	vm_machine= vm_qemu=
 }
 
 bdf_or_die() { # NAME: BDF of ivshmem NAME, or a failed test
@@ -637,6 +707,110 @@ print_table() {
 	fi
 }
 
+# --- migration through a file, across boots ------------------------------------
+#
+# xfer mode moves a guest from one boot of the test VM to the next (another
+# kernel, another driver release) through a QEMU migration to a file,
+# kept on the test VM's disk (virtio-blk, /dev/vda): a 512-byte label
+# "e2e-stream LENGTH ORIGIN", then the stream from 1 MiB on.  As virsh
+# save does, the guest is paused first and the file holds one stop-copy
+# pass (a file has no return path, hence no switchover-ack); the restored
+# guest is paused too until told to continue.  A paused guest needs no
+# dirty tracking, so vfio-pci has enable-migration=on here on any kernel.
+xfer_disk=${E2E_XFER_DISK:-/dev/vda}
+xfer_origin=${E2E_XFER_ORIGIN:-${e2exferorigin:-$(uname -r)}}
+
+# migrate_file SRC FILE: QEMU SRC's guest to FILE; sets mig_status.
+migrate_file() {
+	local ans i=0
+	mig_status= mig_error=
+	ans=$(qmp "$1" '"migrate"' "{\"uri\": \"file:$2\"}") || {
+		mig_status=error mig_error=$(json_str desc "$ans")
+		return 0
+	}
+	while [ $i -lt $((mig_timeout * 5)) ]; do
+		ans=$(qmp "$1" '"query-migrate"') || true
+		mig_status=$(json_str status "$ans")
+		case $mig_status in completed | failed | cancelled) break ;; esac
+		sleep 0.2
+		i=$((i + 1))
+	done
+	mig_error=$(json_str error-desc "$ans")
+}
+
+xfer_export() {
+	local a len
+	a=$(bdf_or_die A) || return 0
+	vfio_opts=enable-migration=on
+	guest_args="ws=$dirty_ws rate=$dirty_rate"
+	fmt=${E2E_XFER_FORMAT:-${e2exferformat:-}}
+	if [ -n "$fmt" ]; then
+		attr=/sys/bus/pci/devices/$a/vfio_devstate/format_version
+		echo "$fmt" >"$attr" 2>/dev/null || true
+		check "export: format_version set to $fmt for a reader that may be older (reads $(cat "$attr" 2>/dev/null))" \
+			[ "$(cat "$attr" 2>/dev/null)" = "$fmt" ]
+	fi
+	boot_source xsrc "vfio:$a" || return 0
+	rm -f "$dir/stream"
+	qmp xsrc '"stop"' >/dev/null || true
+	# A paused guest has no downtime to bound, but QEMU still iterates
+	# until the rest fits in downtime-limit: the type1 IOMMU reports all
+	# DMA-mapped RAM dirty at every sync, which the 300 ms default may
+	# never fit.  One pass is what is wanted.
+	qmp xsrc '"migrate-set-parameters"' '{"downtime-limit": 60000}' >/dev/null
+	migrate_file xsrc "$dir/stream"
+	len=$(stat -c %s "$dir/stream" 2>/dev/null || echo 0)
+	check "export: the guest on A ($xfer_origin) saved to a file ($mig_status${mig_error:+: $mig_error}, $len bytes)" \
+		[ "$mig_status" = completed -a "$len" -gt 0 ]
+	sec=$(dev_stat "$a" last_stopcopy_bytes || true)
+	say "export: the driver wrote ${sec:-(no debugfs in this release)} bytes of device state"
+	stop_vm xsrc
+	[ "$mig_status" = completed ] || return 0
+	printf 'e2e-stream %s %s\n' "$len" "$xfer_origin" |
+		dd of="$xfer_disk" bs=512 count=1 conv=sync 2>/dev/null &&
+		dd if="$dir/stream" of="$xfer_disk" bs=1M seek=1 conv=fsync 2>/dev/null
+	check "export: the stream is on the disk for the next boot" [ $? = 0 ]
+}
+
+xfer_import() {
+	local a label len origin st i=0
+	a=$(bdf_or_die A) || return 0
+	vfio_opts=enable-migration=on
+	label=$(dd if="$xfer_disk" bs=512 count=1 2>/dev/null | head -n 1)
+	set -- $label
+	if [ "${1:-}" != e2e-stream ]; then
+		tap not-ok "import: a stream on the disk (found: ${label:-nothing})"
+		return 0
+	fi
+	len=$2 origin=$3
+	dd if="$xfer_disk" of="$dir/stream" bs=1M skip=1 count=$(((len >> 20) + 1)) 2>/dev/null
+	truncate -s "$len" "$dir/stream"
+	# The same command line as the source's: the guest reads it no more.
+	guest_args="ws=$dirty_ws rate=$dirty_rate"
+	start_vm xdst "vfio:$a" incoming
+	qmp xdst '"migrate-incoming"' "{\"uri\": \"file:$dir/stream\"}" >/dev/null || true
+	# inmigrate while loading, then paused, as the source was.
+	while [ $i -lt 600 ]; do
+		st=$(vm_status xdst)
+		case $st in inmigrate) ;; *) break ;; esac
+		sleep 0.2
+		i=$((i + 1))
+	done
+	check "import: a stream saved on $origin loaded on $xfer_origin (QEMU status ${st:-gone})" \
+		[ "$st" = paused ]
+	qmp xdst '"cont"' >/dev/null || true
+	st=$(vm_status xdst)
+	if [ "$st" = running ] && wait_rounds xdst 2 90; then
+		tap ok "import: the guest runs on, BAR2 and registers as saved on $origin ($(rounds_ok xdst) rounds, no mismatch)"
+	else
+		tap not-ok "import: the guest runs on with its device state"
+		show_guest_errors xdst
+		say "kernel messages about $a:"
+		dmesg | grep -F "$a" | tail -n 4 | indent
+	fi
+	stop_vm xdst
+}
+
 rm -f "$dir/figures" "$dir/native.mismatch"
 bounded="ws=$dirty_ws rate=$dirty_rate"
 case $mode in
@@ -657,6 +831,7 @@ check)
 	vfio_flow A B "$pingpong"
 	[ -n "${cur:-}" ] && refused_flow "$cur"
 	[ -n "${cur:-}" ] && stop_vm "$cur"
+	qemu_cross_flow
 	if [ "$flows" = basic ]; then
 		print_table
 		echo "1..$n"
@@ -723,8 +898,16 @@ bench)
 	print_table
 	echo "1..$n"
 	;;
+xfer)
+	# e2exfer=import, export or import,export (in that order).
+	echo "TAP version 13"
+	say "nested QEMU: $(qemu_version); through a file, as $xfer_origin"
+	case ${E2E_XFER:-${e2exfer:-export}} in *import*) xfer_import ;; esac
+	case ${E2E_XFER:-${e2exfer:-export}} in *export*) xfer_export ;; esac
+	echo "1..$n"
+	;;
 *)
-	echo "usage: $0 check|demo|bench" >&2
+	echo "usage: $0 check|demo|bench|xfer" >&2
 	exit 2
 	;;
 esac

@@ -7,6 +7,8 @@
 #
 #   make check-e2e     the e2e suite (TAP on stdout), Debian's kernel
 #   make check-e2e-debug  the same on the debug kernel, at QEMU's defaults
+#   make check-e2e-7.3  on Debian's 7.3 with QEMU 11.1, and QEMU 10.0 <-> 11.1
+#   make check-e2e-cross  through a file across kernels and driver releases
 #   make e2e-bench     vfio vs native migration figures
 #   make e2e-demo      the migration demo, readable progress
 
@@ -16,9 +18,10 @@ E2E_PINGPONG ?= 2
 E2E_BENCH_RUNS ?= 3
 export E2E_BUILD E2E_PINGPONG E2E_BENCH_RUNS
 
-CHECK_SUITES += e2e e2e-debug
+CHECK_SUITES += e2e e2e-7.3 e2e-cross e2e-debug
 
-.PHONY: check-e2e check-e2e-debug e2e-bench e2e-demo e2e-prepare
+.PHONY: check-e2e check-e2e-debug check-e2e-7.3 check-e2e-cross e2e-bench \
+	e2e-demo e2e-prepare
 check-e2e:
 	@tools/testing/e2e/run.sh check
 
@@ -32,6 +35,22 @@ check-e2e-debug:
 		echo "not ok 1 - debug kernel build (see $(BUILD)/debug-kernel.log)"; \
 		tail -n 20 $(BUILD)/debug-kernel.log | sed 's/^/# /'; exit 1; }
 	@$(E2E_DEBUG_VM) tools/testing/e2e/run.sh check
+
+# Debian's 7.3 kernel (tools/testing/trixie) with QEMU 11.1 from
+# trixie-backports as the nested QEMU, what a trixie-backports host runs,
+# and the QEMU 10.0 <-> 11.1 migrations.
+E2E_73_VM = $(K73_VM) E2E_BUILD=$(BUILD)/e2e-7.3 E2E_LANE=7.3 \
+	E2E_QEMU11=1 E2E_QEMU_MAIN=11.1
+check-e2e-7.3:
+	$(trixie-ready)
+	@$(E2E_73_VM) tools/testing/e2e/run.sh check
+
+# A guest saved to a file and restored across kernels (6.12, 7.3) and
+# driver releases (the previous one, built from git history, and this
+# tree), both ways: tools/testing/e2e/cross.sh.
+check-e2e-cross:
+	$(trixie-ready)
+	@KDIR73=$(KDIR73) tools/testing/e2e/cross.sh
 
 # E2E_LANE=debug: on the debug kernel, at QEMU's defaults.
 e2e-bench:

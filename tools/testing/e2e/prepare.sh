@@ -15,7 +15,8 @@
 # copied with their times kept, so an unchanged tree does not make the
 # test VM's initramfs be rebuilt.
 #
-# Environment: CACHE_DIR, BUILD, E2E_BUILD, E2E_QEMU_VER, E2E_SEABIOS_VER.
+# Environment: CACHE_DIR, BUILD, E2E_BUILD, E2E_QEMU_VER, E2E_SEABIOS_VER,
+# E2E_QEMU11 (1: QEMU 11.1 beside QEMU 10, from the trixie chroot).
 
 set -eu
 
@@ -137,6 +138,37 @@ if [ ! -f "$root/etc/ld.so.cache" ] || [ -n "$(find "$root/lib" "$root/usr/lib" 
 	mkdir -p "$root/etc"
 	ldconfig -r "$root" 2>/dev/null || true
 fi
+# QEMU 11.1 (E2E_QEMU11=1): the trixie chroot's (tools/testing/trixie),
+# with the libraries it links against and their own loader under
+# /opt/qemu-11.1, run through that loader by a wrapper: the bookworm
+# libraries QEMU 10 uses stay where they are.
+if [ "${E2E_QEMU11:-0}" = 1 ]; then
+	"$top/tools/testing/trixie/setup.sh" >&2 || die "trixie setup failed"
+	troot=$CACHE_DIR/trixie/root
+	q11=/opt/qemu-11.1
+	put "$troot/usr/bin/qemu-system-x86_64" "$q11/bin/qemu-system-x86_64"
+	for lib in $(chroot "$troot" ldd /usr/bin/qemu-system-x86_64 |
+		grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+		put "$troot$lib" "$q11/lib/${lib##*/}"
+	done
+	for f in kvmvapic.bin linuxboot_dma.bin multiboot_dma.bin pvh.bin qboot.rom; do
+		put "$troot/usr/share/qemu/$f" "$q11/share/qemu/$f"
+	done
+	put "$troot/usr/share/seabios/bios-256k.bin" "$q11/share/qemu/bios-256k.bin"
+	cat >"$E2E_BUILD/qemu-11.1.tmp" <<-EOF
+	#!/bin/sh
+	# QEMU 11.1 from trixie-backports, on its own libraries.
+	exec $q11/lib/ld-linux-x86-64.so.2 --library-path $q11/lib \\
+		$q11/bin/qemu-system-x86_64 -L $q11/share/qemu "\$@"
+	EOF
+	chmod 755 "$E2E_BUILD/qemu-11.1.tmp"
+	put "$E2E_BUILD/qemu-11.1.tmp" usr/bin/qemu-system-x86_64-11.1
+	log "QEMU $("$troot/usr/bin/qemu-system-x86_64" --version 2>/dev/null | head -n 1 |
+		sed 's/.*version //') from the trixie chroot as qemu-system-x86_64-11.1"
+else
+	rm -rf "$root/opt/qemu-11.1" "$root/usr/bin/qemu-system-x86_64-11.1"
+fi
+
 mkdir -p "$E2E_BUILD/tests"
 cmp -s "$e2e/e2e-vm.sh" "$E2E_BUILD/tests/e2e" ||
 	install -p -m 755 "$e2e/e2e-vm.sh" "$E2E_BUILD/tests/e2e"
