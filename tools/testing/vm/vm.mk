@@ -56,8 +56,9 @@ VM_BOOT_TIMEOUT ?=
 VM_TEST_TIMEOUT ?= 240
 # kselftest fixture variants (those whose name has one of these words)
 # the kernel cannot run: the Debian kernel has no IOMMUFD and no fault
-# injection, so those variants run only in the debug-kernel lane.
-VM_TEST_EXCLUDE ?= iommufd,failslab
+# injection (failslab, fail_function), so those variants run only in the
+# debug-kernel lane.
+VM_TEST_EXCLUDE ?= iommufd,failslab,fault_inject
 # KUnit suites our modules run at load, reported from the kernel log.
 VM_KUNIT ?=
 VM_APPEND ?=

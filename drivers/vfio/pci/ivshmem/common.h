@@ -99,7 +99,8 @@ struct ivshmem_save_stats {
  * @resuming: open resuming data file, if any (state_mutex)
  * @emit_minor: format minor that saving streams are written as (state_mutex)
  * @err_lock: protects @last_error
- * @last_error: why the last resume was refused, empty if none
+ * @last_error: why the stream of the last RESUMING was refused, empty if
+ *	it was not (cleared when RESUMING begins)
  * @reset_lock: protects @deferred_reset
  * @deferred_reset: a reset happened while @state_mutex was held elsewhere
  * @access_rwsem: taken for write (with memory_lock) to change
@@ -208,6 +209,7 @@ struct file *ivshmem_save_filp(struct ivshmem_save_file *sf);
 /* resume.c */
 struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev);
 int ivshmem_resume_finish(struct ivshmem_resume_file *rf);
+bool ivshmem_resume_state_lost(struct ivshmem_resume_file *rf);
 void ivshmem_resume_disable(struct ivshmem_resume_file *rf);
 struct file *ivshmem_resume_filp(struct ivshmem_resume_file *rf);
 

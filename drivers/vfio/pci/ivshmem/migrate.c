@@ -178,6 +178,8 @@ ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
 	/* Resuming. */
 	if (cur == VFIO_DEVICE_STATE_STOP &&
 	    next == VFIO_DEVICE_STATE_RESUMING) {
+		/* last_error is about the stream that comes now, or none. */
+		ivshmem_set_last_error(ivdev, "");
 		filp = ivshmem_resume_open(ivdev);
 		if (IS_ERR(filp))
 			return filp;
@@ -187,6 +189,16 @@ ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
 	if (cur == VFIO_DEVICE_STATE_RESUMING &&
 	    next == VFIO_DEVICE_STATE_STOP) {
 		ret = ivshmem_resume_finish(ivdev->resuming);
+		if (ret && ivshmem_resume_state_lost(ivdev->resuming)) {
+			/*
+			 * The device is neither what it was nor what the
+			 * stream says: the uAPI's ERROR, until a reset.
+			 */
+			dev_err(ivdev_dev(ivdev),
+				"RESUMING -> STOP failed after the device was written: ERROR state until VFIO_DEVICE_RESET\n");
+			ivshmem_disable_files(ivdev);
+			ivdev->mig_state = VFIO_DEVICE_STATE_ERROR;
+		}
 		if (ret)
 			return ERR_PTR(ret);
 		ivshmem_disable_files(ivdev);
@@ -208,7 +220,13 @@ ivshmem_set_device_state(struct vfio_device *core_vdev,
 	int ret;
 
 	ivshmem_state_mutex_lock(ivdev);
-	while (ivdev->mig_state != new_state) {
+	/* vfio_mig_get_next_state() takes no arc from ERROR. */
+	if (ivdev->mig_state == VFIO_DEVICE_STATE_ERROR) {
+		dev_err_ratelimited(ivdev_dev(ivdev),
+				    "migration state ERROR: VFIO_DEVICE_RESET first\n");
+		res = ERR_PTR(-EINVAL);
+	}
+	while (!res && ivdev->mig_state != new_state) {
 		ret = vfio_mig_get_next_state(core_vdev, ivdev->mig_state,
 					      new_state, &next);
 		if (ret) {

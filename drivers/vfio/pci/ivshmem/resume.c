@@ -17,6 +17,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/bitmap.h>
+#include <linux/error-injection.h>
 #include <linux/file.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -40,6 +41,7 @@
  * @disabled: the file is no longer current: every call fails
  * @error: negative errno once the stream was refused (sticky)
  * @state_seen: the device section arrived with a good CRC
+ * @state_lost: applying the stream failed after the device was written
  * @nr_granules: bits in @covered
  * @covered: memory granules written by chunks whose CRC was good
  * @dec: decoder state
@@ -55,6 +57,7 @@ struct ivshmem_resume_file {
 	bool disabled;
 	int error;
 	bool state_seen;
+	bool state_lost;
 	u64 nr_granules;
 	unsigned long *covered;
 	struct vfio_devstate_dec *dec;
@@ -81,11 +84,14 @@ static int ivshmem_resume_refuse(struct ivshmem_resume_file *rf, int err,
 				 const char *what, const char *msg)
 {
 	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	char line[VFIO_DEVSTATE_MSG_LEN];
 
 	rf->error = err;
 	dev_err(ivdev_dev(ivdev), "resume refused: %s: %s (errno %d)\n",
 		what, msg, -err);
-	ivshmem_set_last_error(ivdev, msg);
+	/* The class by its short name, then why: what the log says. */
+	scnprintf(line, sizeof(line), "%s: %s", what, msg);
+	ivshmem_set_last_error(ivdev, line);
 	return err;
 }
 
@@ -222,6 +228,43 @@ out:
 	return done ? done : ret;
 }
 
+/*
+ * The last step of RESUMING -> STOP, once the whole stream is in: write
+ * the register state.  It fails only if the function left D0 meanwhile;
+ * fail_function can make it fail (the debug kernel's ERROR-state test).
+ */
+static noinline int ivshmem_resume_apply(struct ivshmem_resume_file *rf)
+{
+	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	u16 cmd;
+	int ret;
+
+	ret = ivshmem_mem_access_begin(ivdev, &cmd);
+	if (ret)
+		return ret;
+	ret = ivdev->dev_ops->load_state(ivdev, rf->state);
+	ivshmem_mem_access_end(ivdev, cmd);
+	return ret;
+}
+ALLOW_ERROR_INJECTION(ivshmem_resume_apply, ERRNO);
+
+/**
+ * ivshmem_resume_state_lost - did a failed RESUMING -> STOP change the device?
+ * @rf: the current resuming file, state_mutex held
+ *
+ * Return: true if the device holds part of the stream's state and part of
+ * its own: a state of neither end of the migration.
+ */
+bool ivshmem_resume_state_lost(struct ivshmem_resume_file *rf)
+{
+	bool lost;
+
+	mutex_lock(&rf->lock);
+	lost = rf->state_lost;
+	mutex_unlock(&rf->lock);
+	return lost;
+}
+
 /**
  * ivshmem_resume_finish - RESUMING -> STOP: check the stream, apply it
  * @rf: the current resuming file, state_mutex held
@@ -231,7 +274,6 @@ int ivshmem_resume_finish(struct ivshmem_resume_file *rf)
 	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
 	char msg[VFIO_DEVSTATE_MSG_LEN];
 	unsigned long hole;
-	u16 cmd;
 	int ret;
 
 	mutex_lock(&rf->lock);
@@ -261,15 +303,15 @@ int ivshmem_resume_finish(struct ivshmem_resume_file *rf)
 		ret = ivshmem_resume_refuse(rf, -ENODATA, "incomplete", msg);
 		goto out;
 	}
-	ret = ivshmem_mem_access_begin(ivdev, &cmd);
-	if (!ret) {
-		ret = ivdev->dev_ops->load_state(ivdev, rf->state);
-		ivshmem_mem_access_end(ivdev, cmd);
-	}
+	ret = ivshmem_resume_apply(rf);
 	if (ret) {
+		/* BAR2 holds the stream's memory, the registers are not. */
+		rf->state_lost = true;
 		snprintf(msg, sizeof(msg),
 			 "cannot write the register state (%d)", ret);
-		ret = ivshmem_resume_refuse(rf, ret, "device", msg);
+		ret = ivshmem_resume_refuse(rf, ret,
+					    vfio_devstate_reason_name(VFIO_DEVSTATE_R_CALLBACK),
+					    msg);
 	}
 out:
 	mutex_unlock(&rf->lock);

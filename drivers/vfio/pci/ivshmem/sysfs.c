@@ -8,7 +8,10 @@
  *	format_version	"MAJOR.MINOR" that saving streams are written as;
  *			writable, to pin an older minor for an older
  *			destination, while no migration is in progress
- *	last_error	why the last incoming stream was refused, or empty
+ *	last_error	why the incoming stream of the last RESUMING was
+ *			refused; empty if it was not (yet), or if there was none
+ *
+ * Documentation/ABI/testing/sysfs-bus-pci-drivers-ivshmem-vfio-pci.
  */
 
 #include <linux/device.h>

@@ -5,7 +5,9 @@
  * completes the header, with EMEDIUMTYPE (VFIO_DEVSTATE_ERRNO_PARAM), a
  * kernel log line and a reason in sysfs last_error naming bar2_size and
  * both values; the refusal is sticky, and after VFIO_DEVICE_RESET C loads
- * a compatible stream (its own) correctly.
+ * a compatible stream (its own) correctly.  last_error belongs to the
+ * stream of the last RESUMING: the next one clears it, so an old reason
+ * never outlives a later migration.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,6 +85,8 @@ TEST_F(compat, refused_at_header_write)
 	n = mig_sysfs_read(self->c_bdf, "last_error", why, sizeof(why));
 	ASSERT_LT(0, n);
 	TH_LOG("last_error: %s", why);
+	/* The class by its short name, then the reason. */
+	EXPECT_EQ(0, strncmp(why, "parameter-mismatch: ", 20));
 	EXPECT_NE(NULL, strstr(why, "bar2_size"));
 	EXPECT_NE(NULL, strstr(why, "0x4000000"));
 	EXPECT_NE(NULL, strstr(why, "0x2000000"));
@@ -124,6 +128,7 @@ TEST_F_TIMEOUT(compat, accepts_compatible_after_refusal, 120)
 	struct mig_io io = { .big = 1 << 20 };
 	struct mig_save_info info;
 	struct mig_buf own = {};
+	char why[512] = "";
 	uint32_t mask = 0, status = 0;
 	void *mem = NULL;
 	size_t len = 0;
@@ -137,6 +142,10 @@ TEST_F_TIMEOUT(compat, accepts_compatible_after_refusal, 120)
 	close(self->fd);
 	self->fd = -1;
 	ASSERT_EQ(0, vfio_dev_reset(&self->c));
+	/* The refusal's reason stays until the next RESUMING. */
+	EXPECT_LT(0, mig_sysfs_read(self->c_bdf, "last_error", why,
+				    sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "bar2_size"));
 
 	ASSERT_EQ(0, mig_map_bar2(&self->c, &mem, &len));
 	ASSERT_EQ(IVSHMEM_SHM_SIZE_C, len);
@@ -153,6 +162,10 @@ TEST_F_TIMEOUT(compat, accepts_compatible_after_refusal, 120)
 	ASSERT_EQ(0, mig_set_regs(&self->c, 0x00ff0000, 0));
 	ret = mig_resume(&self->c, own.data, own.len, &io, &stage);
 	ASSERT_EQ(0, ret) TH_LOG("stage %d: %s", stage, strerror(-ret));
+	/* A stream that loaded leaves no reason behind. */
+	EXPECT_EQ(0, mig_sysfs_read(self->c_bdf, "last_error", why,
+				    sizeof(why)));
+	EXPECT_STREQ("", why);
 	EXPECT_EQ(-1, mig_check_pattern(mem, len, 77, 8));
 	ASSERT_EQ(0, mig_get_regs(&self->c, &mask, &status));
 	EXPECT_EQ(MIG_INTRMASK_VAL, mask);

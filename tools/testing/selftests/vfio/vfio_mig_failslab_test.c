@@ -51,18 +51,6 @@ FIXTURE_VARIANT_ADD(mig_fault, failslab_resuming) {
 	.write_header = true,
 };
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* fail-nth left to count down: 0 once the failure was injected. */
 static int read_nth(int fd)
 {
@@ -86,8 +74,8 @@ FIXTURE_SETUP(mig_fault)
 		TH_LOG("no %s: kernel without FAULT_INJECTION_DEBUG_FS",
 		       FAIL_NTH);
 	/* Fail GFP_KERNEL allocations too, quietly (no stack dumps). */
-	ASSERT_EQ(0, write_str(FAILSLAB "ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_str(FAILSLAB "verbose", "0"));
+	ASSERT_EQ(0, mig_write_str(FAILSLAB "ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, mig_write_str(FAILSLAB "verbose", "0"));
 	ASSERT_EQ(0, mig_to_running(&self->dev));
 }
 

@@ -519,6 +519,18 @@ int mig_put_end(struct mig_buf *b, uint32_t nr_sections)
 			       end, sizeof(end));
 }
 
+int mig_write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
 ssize_t mig_sysfs_read(const char *bdf, const char *attr, char *buf,
 		       size_t len)
 {

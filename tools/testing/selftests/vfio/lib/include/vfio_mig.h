@@ -178,6 +178,8 @@ int mig_put_section(struct mig_buf *b, uint32_t type, uint32_t flags,
 int mig_put_end(struct mig_buf *b, uint32_t nr_sections);
 
 /* /sys/bus/pci/devices/BDF/vfio_devstate/ATTR */
+/* Write @val to the file at @path (debugfs, procfs): 0 or -errno. */
+int mig_write_str(const char *path, const char *val);
 ssize_t mig_sysfs_read(const char *bdf, const char *attr, char *buf,
 		       size_t len);
 int mig_sysfs_write(const char *bdf, const char *attr, const char *val);
