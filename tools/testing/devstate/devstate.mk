@@ -6,6 +6,8 @@
 #
 #   make tool                 build $(BUILD)/devstate/vfio-devstate
 #   make fuzz FUZZ_SECONDS=N  run each fuzz target for N seconds
+#   make fuzz-long            FUZZ_LONG_RUNS (10 M) executions per target,
+#                             on a corpus kept in the cache, coverage logged
 #   make devstate-golden      regenerate the golden streams (format change!)
 #   make check-devstate-uapi / -unit / -tool / -fuzz   one suite, TAP
 
@@ -24,11 +26,16 @@ DS_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 FUZZ_SECONDS ?= 300
 # Seconds per fuzz target within make check.
-FUZZ_CHECK_SECONDS ?= 30
+FUZZ_CHECK_SECONDS ?= 20
+# make fuzz-long: executions per target, and the corpus that persists
+# (outside the clone, like the other caches) with its coverage.log.
+FUZZ_LONG_RUNS ?= 10000000
+FUZZ_CORPUS_DIR ?= $(CACHE_DIR)/fuzz-corpus
+DS_FUZZERS = $(DS_OUT)/fuzz_decode $(DS_OUT)/fuzz_compat $(DS_OUT)/fuzz_split
 
 CHECK_SUITES += devstate-uapi devstate-unit devstate-tool devstate-fuzz
 
-.PHONY: tool fuzz devstate-golden check-devstate-uapi check-devstate-unit \
+.PHONY: tool fuzz fuzz-long devstate-golden check-devstate-uapi check-devstate-unit \
 	check-devstate-tool check-devstate-fuzz
 
 $(DS_OUT):
@@ -51,6 +58,12 @@ $(DS_OUT)/fuzz_%: $(DS_T)/fuzz_%.c $(DS_T)/sample.c $(DS_CODEC) \
 	$(DS_CLANG) $(DS_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $(filter %.c,$^)
 
+# The split target is the decoder's, with the segmentation from the input.
+$(DS_OUT)/fuzz_split: $(DS_T)/fuzz_decode.c $(DS_T)/sample.c $(DS_CODEC) \
+		$(DS_HDRS) | $(DS_OUT)
+	$(DS_CLANG) $(DS_CFLAGS) -DFUZZ_SPLIT -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $(filter %.c,$^)
+
 tool: $(DS_OUT)/vfio-devstate
 
 devstate-golden: $(DS_OUT)/gen_golden
@@ -68,8 +81,14 @@ check-devstate-tool: $(DS_OUT)/vfio-devstate $(DS_OUT)/gen_golden
 
 check-devstate-fuzz:
 	@$(DS_T)/run-fuzz.sh $(DS_OUT) $(DS_T) $(FUZZ_CHECK_SECONDS) \
-		"$(MAKE) --no-print-directory -s $(DS_OUT)/fuzz_decode $(DS_OUT)/fuzz_compat"
+		"$(MAKE) --no-print-directory -s $(DS_FUZZERS)"
 
 fuzz:
 	@$(DS_T)/run-fuzz.sh $(DS_OUT) $(DS_T) $(FUZZ_SECONDS) \
-		"$(MAKE) --no-print-directory -s $(DS_OUT)/fuzz_decode $(DS_OUT)/fuzz_compat"
+		"$(MAKE) --no-print-directory -s $(DS_FUZZERS)"
+
+fuzz-long:
+	@mkdir -p $(FUZZ_CORPUS_DIR)
+	@FUZZ_RUNS=$(FUZZ_LONG_RUNS) FUZZ_CORPUS=$(FUZZ_CORPUS_DIR) \
+		$(DS_T)/run-fuzz.sh $(DS_OUT) $(DS_T) 0 \
+		"$(MAKE) --no-print-directory -s $(DS_FUZZERS)"

@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target: the incremental decoder.  The first input byte picks
- * options (local descriptor, region bounds) and a segmentation; the rest
- * is the stream.  Each input is decoded whole and in pieces, and both runs
- * must end the same way with the same events.
+ * libFuzzer targets: the incremental decoder.
+ *
+ * fuzz_decode: the first input byte picks options (local descriptor,
+ * region bounds) and a segmentation; the rest is the stream.  Each input
+ * is decoded whole and in pieces, and both runs must end the same way
+ * with the same events.
+ *
+ * fuzz_split (built from this file with -DFUZZ_SPLIT): the segmentation
+ * is the input's own, so that the fuzzer explores write() sequences as it
+ * explores streams.  After the options byte come a count of cuts (up to
+ * 32) and the cuts (16 bits each, taken modulo the stream's length + 1,
+ * any order, repeats meaning empty writes), then the stream.  The stream
+ * whole, through those writes, and a byte at a time must all end with the
+ * same verdict, reason, offset and events.
  */
 #include <stdlib.h>
 #include "sample.h"
@@ -109,10 +119,16 @@ static struct vfio_devstate_dec dec;
 static struct vfio_devstate_desc local;
 static const u64 regions[2] = { SAMPLE_REGION_SIZE, 1ULL << 40 };
 
-static int run(const u8 *data, size_t size, u8 opt, bool whole,
-	       struct fz *f, struct vfio_devstate_reason *r)
+/*
+ * Decode @data in writes that end at @cuts (ascending, each at most
+ * @size; the last write ends at @size); @step, if not 0, instead makes
+ * pieces of pseudo-random lengths from it.
+ */
+static int run(const u8 *data, size_t size, u8 opt, const size_t *cuts,
+	       size_t nr_cuts, size_t step, struct fz *f,
+	       struct vfio_devstate_reason *r)
 {
-	size_t pos = 0, step = 1 + (opt >> 2);
+	size_t pos = 0, i = 0, end;
 	int ret = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -121,16 +137,15 @@ static int run(const u8 *data, size_t size, u8 opt, bool whole,
 		vfio_devstate_dec_set_local(&dec, &local);
 	if (opt & 2)
 		vfio_devstate_dec_set_regions(&dec, regions, 2);
-	if (whole) {
-		ret = vfio_devstate_dec_feed(&dec, data, size);
-	} else {
-		while (!ret && pos < size) {
-			size_t n = size - pos < step ? size - pos : step;
-
-			ret = vfio_devstate_dec_feed(&dec, data + pos, n);
-			pos += n;
+	while (!ret && pos < size) {
+		if (step) {
+			end = size - pos < step ? size : pos + step;
 			step = step * 5 % 61 + 1;
+		} else {
+			end = i < nr_cuts ? cuts[i++] : size;
 		}
+		ret = vfio_devstate_dec_feed(&dec, data + pos, end - pos);
+		pos = end;
 	}
 	if (!ret)
 		ret = vfio_devstate_dec_finish(&dec);
@@ -146,10 +161,30 @@ static int run(const u8 *data, size_t size, u8 opt, bool whole,
 int fuzz_one_input(const u8 *data, size_t size)
 	__asm__("LLVMFuzzerTestOneInput");
 
+static void same(int a, int b, const struct fz *f1, const struct fz *f2,
+		 const struct vfio_devstate_reason *r1,
+		 const struct vfio_devstate_reason *r2)
+{
+	if (a != b || r1->code != r2->code || r1->offset != r2->offset ||
+	    strcmp(r1->msg, r2->msg) || (!a && f1->sum != f2->sum))
+		abort();
+}
+
+#ifdef FUZZ_SPLIT
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+#endif
+
 int fuzz_one_input(const u8 *data, size_t size)
 {
 	struct vfio_devstate_reason r1, r2;
+	size_t cuts[32], nr_cuts = 0, skip = 1;
 	struct fz f1, f2;
+	u8 *copy = NULL;
 	int a, b;
 	u8 opt;
 
@@ -158,19 +193,44 @@ int fuzz_one_input(const u8 *data, size_t size)
 	if (!local.model[0])
 		sample_desc(&local);
 	opt = data[0];
+#ifdef FUZZ_SPLIT
+	if (size < 2)
+		return 0;
+	nr_cuts = data[1] % 33;
+	skip = 2 + 2 * nr_cuts;
+	if (size < skip)
+		return 0;
+#endif
 	if (opt & 0x80) {
-		u8 *copy = malloc(size);
-
+		copy = malloc(size);
 		memcpy(copy, data, size);
-		fix_crcs(copy + 1, size - 1);
+		fix_crcs(copy + skip, size - skip);
 		data = copy;
 	}
-	a = run(data + 1, size - 1, opt, true, &f1, &r1);
-	b = run(data + 1, size - 1, opt, false, &f2, &r2);
-	if (opt & 0x80)
-		free((void *)data);
-	if (a != b || r1.code != r2.code || r1.offset != r2.offset ||
-	    strcmp(r1.msg, r2.msg) || (!a && f1.sum != f2.sum))
-		abort();
+#ifdef FUZZ_SPLIT
+	{
+		size_t i, one[4096], n = size - skip;
+
+		for (i = 0; i < nr_cuts; i++)
+			cuts[i] = (data[2 + 2 * i] | data[3 + 2 * i] << 8) % (n + 1);
+		qsort(cuts, nr_cuts, sizeof(cuts[0]), cmp_size);
+		a = run(data + skip, n, opt, NULL, 0, 0, &f1, &r1);
+		b = run(data + skip, n, opt, cuts, nr_cuts, 0, &f2, &r2);
+		same(a, b, &f1, &f2, &r1, &r2);
+		if (n <= ARRAY_SIZE(one)) {
+			for (i = 0; i + 1 < n; i++)
+				one[i] = i + 1;
+			b = run(data + skip, n, opt, one, n ? n - 1 : 0, 0,
+				&f2, &r2);
+			same(a, b, &f1, &f2, &r1, &r2);
+		}
+	}
+#else
+	a = run(data + skip, size - skip, opt, cuts, nr_cuts, 0, &f1, &r1);
+	b = run(data + skip, size - skip, opt, NULL, 0, 1 + (opt >> 2), &f2,
+		&r2);
+	same(a, b, &f1, &f2, &r1, &r2);
+#endif
+	free(copy);
 	return 0;
 }

@@ -4,11 +4,13 @@
 # Regenerates the committed fuzz seed corpus from the golden files.
 #   make-seeds.sh TESTDIR
 # corpus/decode/*: one option byte (see fuzz_decode.c) then a stream.
+# corpus/split/*: an option byte, a count of cuts and the cuts (16 bits
+# each, see fuzz_decode.c's fuzz_split), then a stream.
 # corpus/compat/*: two descriptor texts separated by a "%%" line.
 set -eu
 t=$1
 g=$t/golden
-mkdir -p "$t/corpus/decode" "$t/corpus/compat"
+mkdir -p "$t/corpus/decode" "$t/corpus/compat" "$t/corpus/split"
 i=0
 for f in "$g"/*.vds; do
 	for opt in '\x00' '\x03' '\x1d' '\xfe' '\x83'; do
@@ -17,6 +19,15 @@ for f in "$g"/*.vds; do
 	done
 done
 { printf '\x07'; head -c 300 "$g/basic.vds"; } >"$t/corpus/decode/seed-short"
+# No cut; a cut inside the header; cuts at and around a section boundary
+# and an empty write.
+i=0
+for cuts in '\x00' '\x01\x40\x00' '\x04\xb3\x00\xb4\x00\xb4\x00\x20\x01'; do
+	for f in "$g"/*.vds; do
+		i=$((i + 1))
+		{ printf '\x83'; printf "$cuts"; cat "$f"; } >"$t/corpus/split/seed-$i"
+	done
+done
 d=$g/ivshmem.desc
 { cat "$d"; echo '%%'; cat "$d"; } >"$t/corpus/compat/same"
 { cat "$d"; echo '%%'; sed 's/0x1000/0x2000/' "$d"; } >"$t/corpus/compat/param"

@@ -3,11 +3,16 @@
 #
 # Build and run the vfio-devstate libFuzzer targets, printing TAP.
 #   run-fuzz.sh OUTDIR TESTDIR SECONDS_PER_TARGET "BUILD COMMAND"
-# New corpus entries go to OUTDIR/fuzz-corpus-TARGET, never to the
-# committed seeds in TESTDIR/corpus/TARGET; crashes to OUTDIR/fuzz-TARGET-*.
+# New corpus entries go to OUTDIR/fuzz-corpus-TARGET (FUZZ_CORPUS/TARGET if
+# set: a corpus that persists), never to the committed seeds in
+# TESTDIR/corpus/TARGET; crashes to OUTDIR/fuzz-TARGET-*.  FUZZ_RUNS=N
+# runs N executions per target instead of SECONDS, and appends each
+# target's figures (executions, coverage) to FUZZ_CORPUS/coverage.log.
+# FUZZ_TARGETS: the targets (default: decode compat split).
 set -u
 out=$1 tdir=$2 secs=$3 build=$4
-targets="decode compat"
+targets=${FUZZ_TARGETS:-decode compat split}
+runs=${FUZZ_RUNS:-}
 echo "TAP version 13"
 n=0 fail=0
 if ! command -v clang-14 >/dev/null && ! command -v clang >/dev/null; then
@@ -29,14 +34,19 @@ if ! blog=$($build 2>&1); then
 fi
 for t in $targets; do
 	n=$((n + 1))
-	work=$out/fuzz-corpus-$t
+	work=${FUZZ_CORPUS:+$FUZZ_CORPUS/$t}
+	work=${work:-$out/fuzz-corpus-$t}
 	log=$out/fuzz-$t.log
 	mkdir -p "$work"
 	rm -f "$out"/fuzz-$t-crash-* "$out"/fuzz-$t-leak-* "$out"/fuzz-$t-timeout-*
-	"$out/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	seeds=$tdir/corpus/$t
+	if [ -n "$runs" ]; then limit=-runs=$runs; else limit=-max_total_time=$secs; fi
+	start=$SECONDS
+	"$out/fuzz_$t" "$limit" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$out/fuzz-$t-" \
-		"$work" "$tdir/corpus/$t" >"$log" 2>&1
+		"$work" "$seeds" >"$log" 2>&1
 	rc=$?
+	secs_run=$((SECONDS - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
@@ -45,9 +55,16 @@ for t in $targets; do
 	corp=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')
 	arts=$(ls "$out"/fuzz-$t-crash-* "$out"/fuzz-$t-leak-* \
 		"$out"/fuzz-$t-timeout-* 2>/dev/null | wc -l)
-	if [ "$rc" -eq 0 ] && [ "$arts" -eq 0 ]; then
+	if [ -n "$runs" ] && [ -n "${FUZZ_CORPUS:-}" ]; then
+		echo "$(date -u +%FT%TZ) fuzz_$t execs=${execs:-?} secs=$secs_run cov=${cov:-?} ft=${ft:-?} corpus=${corp:-?} rc=$rc" \
+			>>"$FUZZ_CORPUS/coverage.log"
+	fi
+	if [ -n "$runs" ] && [ "${execs:-0}" -lt "$runs" ]; then
+		echo "not ok $n - fuzz_$t: ${execs:-?} of $runs executions (see $log)"
+		fail=1
+	elif [ "$rc" -eq 0 ] && [ "$arts" -eq 0 ]; then
 		stats="${execs:-?} execs (${rate:-?}/s), cov ${cov:-?}"
-		echo "ok $n - fuzz_$t ${secs}s: $stats, ft ${ft:-?}, corpus ${corp:-?}"
+		echo "ok $n - fuzz_$t ${secs_run}s: $stats, ft ${ft:-?}, corpus ${corp:-?}"
 	else
 		echo "not ok $n - fuzz_$t ${secs}s: exit $rc, $arts artifacts (see $log)"
 		grep -E 'ERROR|SUMMARY|Test unit written' "$log" | sed 's/^/# /'
