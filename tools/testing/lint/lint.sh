@@ -75,6 +75,19 @@ done
 
 # sparse: build the modules with C=2 on a copy of the tree, so that this
 # neither races with nor disturbs builds in the work tree.
+# copy_sources DIR: the module sources into DIR, afresh (a file removed
+# from the tree must not linger) but keeping their times, and the objects
+# stay, so kbuild recompiles only what changed; C=2 checks every file
+# anyway.
+copy_sources() {
+	mkdir -p "$1"
+	find "$1" -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) \
+		! -name '*.mod.c' -delete
+	git ls-files -co --exclude-standard -z -- Kbuild drivers include |
+		xargs -0 -r sh -c 'for f; do [ -e "$f" ] && echo "$f"; done' sh |
+		xargs -d '\n' -r cp --parents -p -t "$1"
+}
+
 sparse_log=$out/sparse.log
 sparse_ok=0
 if ! command -v sparse >/dev/null; then
@@ -82,16 +95,8 @@ if ! command -v sparse >/dev/null; then
 elif [ ! -d "$DEB_KDIR" ]; then
 	echo "no kernel headers at $DEB_KDIR: run make setup" >"$sparse_log"
 else
-	# The sources are copied afresh (a file removed from the tree must
-	# not linger) but keep their times and the objects stay, so kbuild
-	# recompiles only what changed; C=2 checks every file anyway.
 	src=$out/src
-	mkdir -p "$src"
-	find "$src" -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) \
-		! -name '*.mod.c' -delete
-	git ls-files -co --exclude-standard -z -- Kbuild drivers include |
-		xargs -0 -r sh -c 'for f; do [ -e "$f" ] && echo "$f"; done' sh |
-		xargs -d '\n' -r cp --parents -p -t "$src"
+	copy_sources "$src"
 	if make -s -j"$JOBS" -C "$DEB_KDIR" M="$src" W=1 C=2 modules \
 		>"$sparse_log" 2>&1; then
 		# Any diagnostic, from sparse or the compiler, is a finding.
@@ -119,12 +124,7 @@ if [ ! -d "${CACHE_DIR:-/var/cache/vfio-devstate}/trixie/root$kdir73" ]; then
 	echo "no 7.3 headers in the trixie chroot: run make setup" >"$sparse73_log"
 else
 	src73=$out/src-7.3
-	mkdir -p "$src73"
-	find "$src73" -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) \
-		! -name '*.mod.c' -delete
-	git ls-files -co --exclude-standard -z -- Kbuild drivers include |
-		xargs -0 -r sh -c 'for f; do [ -e "$f" ] && echo "$f"; done' sh |
-		xargs -d '\n' -r cp --parents -p -t "$src73"
+	copy_sources "$src73"
 	if "$top/tools/testing/trixie/in-chroot.sh" make -s -j"$JOBS" -C "$kdir73" \
 		M="$src73" W=1 C=2 CF=-D__typeof_unqual__=__typeof__ modules \
 		>"$sparse73_log" 2>&1; then
