@@ -11,6 +11,7 @@ set -u
 passed=0 failed=0 skipped=0
 for suite in "$@"; do
 	echo "# suite: $suite"
+	t0=$SECONDS
 	out=$(mktemp)
 	make --no-print-directory -s "check-$suite" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
@@ -29,7 +30,7 @@ for suite in "$@"; do
 		f=1
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	echo "# suite $suite: $p passed, $f failed, $s skipped"
+	echo "# suite $suite: $p passed, $f failed, $s skipped ($((SECONDS - t0)) s)"
 done
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
