@@ -32,9 +32,22 @@ if [ "${VM_BUILD_MODULES:-1}" = 1 ]; then
 	# VM_KBUILD_ARGS is a list of make arguments, VM_KBUILD_WRAP a
 	# command to run make under (the 7.3 lane's chroot): split them on
 	# purpose.
+	# The lanes build in this tree in turn.  kbuild notices a new kernel
+	# tree by its flags, but two builds of one kernel source with O=
+	# (debug kernels of two configs) give the same flags: the objects,
+	# struct module's layout in the .mod.o among them, would stay.  A
+	# kernel tree other than the last one cleans first.
+	stamp=$BUILD/modules.kdir
+	if [ "$(cat "$stamp" 2>/dev/null)" != "$VM_KDIR" ]; then
+		# shellcheck disable=SC2086
+		${VM_KBUILD_WRAP:-} make -C "$VM_KDIR" M="$top" ${VM_KBUILD_ARGS:-} clean \
+			>"$VM_BUILD/modules-clean.log" 2>&1 || true
+	fi
+	rm -f "$stamp"
 	# shellcheck disable=SC2086
 	step "build modules against $VM_KDIR" "$VM_BUILD/modules.log" \
 		${VM_KBUILD_WRAP:-} make -C "$VM_KDIR" M="$top" ${VM_KBUILD_ARGS:-} modules
+	echo "$VM_KDIR" >"$stamp"
 fi
 
 if [ "${VM_BUILD_SELFTESTS:-1}" != 1 ]; then

@@ -252,6 +252,7 @@ void ivshmem_debugfs_init(void);
 void ivshmem_debugfs_exit(void);
 void ivshmem_debugfs_add(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_debugfs_remove(struct ivshmem_vfio_pci_device *ivdev);
+bool ivshmem_should_fail_resume_apply(void);
 
 /* sysfs.c */
 extern const struct attribute_group *ivshmem_vfio_pci_groups[];

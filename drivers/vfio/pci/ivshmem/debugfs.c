@@ -6,11 +6,13 @@
  * one read to its end was made up: how many bytes moved while the device
  * ran (pre-copy) and how many once it had stopped, which the downtime
  * had to carry; and whether user space opted in to PRECOPY_INFO v2
- * (7.x: real flags from VFIO_MIG_GET_PRECOPY_INFO).  Not an ABI.
+ * (7.x: real flags from VFIO_MIG_GET_PRECOPY_INFO).  Not an ABI, nor is
+ * the fault injection point below.
  */
 
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 
@@ -18,6 +20,19 @@
 #include "compat.h"
 
 static struct dentry *ivshmem_debugfs_root;
+
+/*
+ * Fault injection, on a kernel with CONFIG_FAULT_INJECTION_DEBUG_FS:
+ * ivshmem-vfio-pci/fail_resume_apply/ (probability, times, ...) makes the
+ * register write that ends RESUMING -> STOP fail, the one failure that
+ * leaves the device in the ERROR state.
+ */
+static DECLARE_FAULT_ATTR(ivshmem_fail_resume_apply);
+
+bool ivshmem_should_fail_resume_apply(void)
+{
+	return should_fail(&ivshmem_fail_resume_apply, 1);
+}
 
 static int save_show(struct seq_file *m, void *unused)
 {
@@ -54,6 +69,9 @@ DEFINE_SHOW_ATTRIBUTE(save);
 void ivshmem_debugfs_init(void)
 {
 	ivshmem_debugfs_root = debugfs_create_dir("ivshmem-vfio-pci", NULL);
+	/* Without fault injection there is nothing to create. */
+	fault_create_debugfs_attr("fail_resume_apply", ivshmem_debugfs_root,
+				  &ivshmem_fail_resume_apply);
 }
 
 void ivshmem_debugfs_exit(void)

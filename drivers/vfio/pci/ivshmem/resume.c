@@ -17,7 +17,6 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/bitmap.h>
-#include <linux/error-injection.h>
 #include <linux/file.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -230,15 +229,18 @@ out:
 
 /*
  * The last step of RESUMING -> STOP, once the whole stream is in: write
- * the register state.  It fails only if the function left D0 meanwhile;
- * fail_function can make it fail (the debug kernel's ERROR-state test).
+ * the register state.  It fails only if the function left D0 meanwhile,
+ * or where fault injection says so (debugfs fail_resume_apply, for the
+ * ERROR-state test).
  */
-static noinline int ivshmem_resume_apply(struct ivshmem_resume_file *rf)
+static int ivshmem_resume_apply(struct ivshmem_resume_file *rf)
 {
 	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
 	u16 cmd;
 	int ret;
 
+	if (ivshmem_should_fail_resume_apply())
+		return -EIO;
 	ret = ivshmem_mem_access_begin(ivdev, &cmd);
 	if (ret)
 		return ret;
@@ -246,7 +248,6 @@ static noinline int ivshmem_resume_apply(struct ivshmem_resume_file *rf)
 	ivshmem_mem_access_end(ivdev, cmd);
 	return ret;
 }
-ALLOW_ERROR_INJECTION(ivshmem_resume_apply, ERRNO);
 
 /**
  * ivshmem_resume_state_lost - did a failed RESUMING -> STOP change the device?

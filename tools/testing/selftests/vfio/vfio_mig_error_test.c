@@ -4,15 +4,16 @@
  * state is unknown.  Once a whole stream is in, RESUMING -> STOP writes
  * the register state last; if that fails, BAR2 already holds the
  * stream's memory and the device is neither what it was nor what the
- * stream says.  fail_function makes that step fail (the step can fail
- * for real only if the function leaves D0).  The arc must fail, the
- * device must then report ERROR and refuse every arc with EINVAL (a
- * kernel log line says why), the data file must be dead, and
+ * stream says.  The driver's fault injection point makes that step fail
+ * (it can fail for real only if the function leaves D0).  The arc must
+ * fail, the device must then report ERROR and refuse every arc with
+ * EINVAL (a kernel log line says why), the data file must be dead, and
  * VFIO_DEVICE_RESET must bring it back to RUNNING, able to load the same
  * stream.
  *
- * Needs FAIL_FUNCTION (the test bed's debug kernel): the variant's name
- * has "fault_inject", so that the bed can leave it out elsewhere.
+ * Needs FAULT_INJECTION_DEBUG_FS (the test bed's debug kernel): the
+ * variant's name has "fault_inject", so that the bed can leave it out
+ * elsewhere.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +24,7 @@
 
 #include "mig_fixture.h"
 
-#define FAIL_FN		"/sys/kernel/debug/fail_function/"
-#define FN		"ivshmem_resume_apply"
+#define FAIL	"/sys/kernel/debug/ivshmem-vfio-pci/fail_resume_apply/"
 
 FIXTURE(mig_error) {
 	struct vfio_dev dev;
@@ -34,52 +34,46 @@ FIXTURE(mig_error) {
 };
 
 FIXTURE_VARIANT(mig_error) {
-	int retval;		/* what the injected failure returns */
+	int err;		/* what the injected failure returns */
 };
 
 FIXTURE_VARIANT_ADD(mig_error, fault_inject_eio) {
-	.retval = -EIO,
+	.err = -EIO,
 };
 
-/* Make FN fail once with @retval; 0 for @retval stops injecting. */
-static int inject(int retval)
+/* Make the next register write of a resume fail; @on false: none. */
+static int inject(bool on)
 {
-	char v[16];
 	int ret;
 
-	if (!retval)
-		return mig_write_str(FAIL_FN "inject", "!" FN);
-	ret = mig_write_str(FAIL_FN "inject", FN);
-	if (ret)
-		return ret;
-	snprintf(v, sizeof(v), "%d", retval);
-	ret = mig_write_str(FAIL_FN FN "/retval", v);
+	if (!on)
+		return mig_write_str(FAIL "probability", "0");
+	ret = mig_write_str(FAIL "verbose", "0");
 	if (!ret)
-		ret = mig_write_str(FAIL_FN "probability", "100");
+		ret = mig_write_str(FAIL "interval", "1");
 	if (!ret)
-		ret = mig_write_str(FAIL_FN "interval", "1");
+		ret = mig_write_str(FAIL "times", "1");
 	if (!ret)
-		ret = mig_write_str(FAIL_FN "times", "1");
-	if (!ret)
-		ret = mig_write_str(FAIL_FN "verbose", "0");
+		ret = mig_write_str(FAIL "probability", "100");
 	return ret;
 }
 
 FIXTURE_SETUP(mig_error)
 {
 	struct mig_io io = { .big = 1 << 20 };
+	struct mig_save_info info;
 	const char *skip;
 
 	skip = mig_open_running(_metadata, &self->dev, "IVSHMEM_A");
 	if (skip)
 		SKIP(return, "%s", skip);
-	ASSERT_EQ(0, access(FAIL_FN "inject", W_OK))
-		TH_LOG("no %sinject: kernel without FAIL_FUNCTION", FAIL_FN);
+	ASSERT_EQ(0, access(FAIL "probability", W_OK))
+		TH_LOG("no %s: kernel without FAULT_INJECTION_DEBUG_FS", FAIL);
 	ASSERT_EQ(0, mig_map_bar2(&self->dev, &self->mem, &self->len));
 	mig_fill_pattern(self->mem, self->len, 41);
 	ASSERT_EQ(0, mig_set_regs(&self->dev, MIG_INTRMASK_VAL,
 				  MIG_INTRSTATUS_VAL));
-	ASSERT_EQ(0, mig_save(&self->dev, &self->stream, false, &io, NULL));
+	ASSERT_EQ(0, mig_save(&self->dev, &self->stream, false, &io, &info));
 	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_RUNNING,
 				   NULL));
 	/* What the device holds now is not what the stream says. */
@@ -89,7 +83,7 @@ FIXTURE_SETUP(mig_error)
 
 FIXTURE_TEARDOWN(mig_error)
 {
-	inject(0);
+	inject(false);
 	if (self->mem)
 		munmap(self->mem, self->len);
 	mig_buf_free(&self->stream);
@@ -102,16 +96,16 @@ TEST_F_TIMEOUT(mig_error, resume_apply_fails, 120)
 	uint32_t state = 0, mask = 0, status = 0;
 	int fd = -1, stage = -1, ret;
 
-	ASSERT_EQ(0, inject(variant->retval));
+	ASSERT_EQ(0, inject(true));
 	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_RESUMING,
 				   &fd));
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, mig_write_stream(fd, self->stream.data, self->stream.len,
 				      &io, NULL));
 	/* The last step fails: the arc fails with its errno... */
-	EXPECT_EQ(variant->retval,
+	EXPECT_EQ(variant->err,
 		  mig_set_state(&self->dev, VFIO_DEVICE_STATE_STOP, NULL));
-	ASSERT_EQ(0, inject(0));
+	ASSERT_EQ(0, inject(false));
 	/* ...and leaves the device in ERROR, saying why. */
 	ASSERT_EQ(0, mig_get_state(&self->dev, &state));
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state)
