@@ -208,8 +208,7 @@ struct file *ivshmem_save_filp(struct ivshmem_save_file *sf);
 
 /* resume.c */
 struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev);
-int ivshmem_resume_finish(struct ivshmem_resume_file *rf);
-bool ivshmem_resume_state_lost(struct ivshmem_resume_file *rf);
+int ivshmem_resume_finish(struct ivshmem_resume_file *rf, bool *state_lost);
 void ivshmem_resume_disable(struct ivshmem_resume_file *rf);
 struct file *ivshmem_resume_filp(struct ivshmem_resume_file *rf);
 

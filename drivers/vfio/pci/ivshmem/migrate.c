@@ -116,6 +116,7 @@ ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
 {
 	enum vfio_device_mig_state cur = ivdev->mig_state;
 	struct file *filp;
+	bool lost;
 	int ret;
 
 	/* Arcs with nothing to do: ivshmem-plain does no DMA. */
@@ -188,8 +189,8 @@ ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
 	}
 	if (cur == VFIO_DEVICE_STATE_RESUMING &&
 	    next == VFIO_DEVICE_STATE_STOP) {
-		ret = ivshmem_resume_finish(ivdev->resuming);
-		if (ret && ivshmem_resume_state_lost(ivdev->resuming)) {
+		ret = ivshmem_resume_finish(ivdev->resuming, &lost);
+		if (ret && lost) {
 			/*
 			 * The device is neither what it was nor what the
 			 * stream says: the uAPI's ERROR, until a reset.

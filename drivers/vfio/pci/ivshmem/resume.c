@@ -40,7 +40,6 @@
  * @disabled: the file is no longer current: every call fails
  * @error: negative errno once the stream was refused (sticky)
  * @state_seen: the device section arrived with a good CRC
- * @state_lost: applying the stream failed after the device was written
  * @nr_granules: bits in @covered
  * @covered: memory granules written by chunks whose CRC was good
  * @dec: decoder state
@@ -56,7 +55,6 @@ struct ivshmem_resume_file {
 	bool disabled;
 	int error;
 	bool state_seen;
-	bool state_lost;
 	u64 nr_granules;
 	unsigned long *covered;
 	struct vfio_devstate_dec *dec;
@@ -250,33 +248,20 @@ static int ivshmem_resume_apply(struct ivshmem_resume_file *rf)
 }
 
 /**
- * ivshmem_resume_state_lost - did a failed RESUMING -> STOP change the device?
- * @rf: the current resuming file, state_mutex held
- *
- * Return: true if the device holds part of the stream's state and part of
- * its own: a state of neither end of the migration.
- */
-bool ivshmem_resume_state_lost(struct ivshmem_resume_file *rf)
-{
-	bool lost;
-
-	mutex_lock(&rf->lock);
-	lost = rf->state_lost;
-	mutex_unlock(&rf->lock);
-	return lost;
-}
-
-/**
  * ivshmem_resume_finish - RESUMING -> STOP: check the stream, apply it
  * @rf: the current resuming file, state_mutex held
+ * @state_lost: set if it failed after the device was written: the device
+ *	then holds part of the stream's state and part of its own, a state
+ *	of neither end of the migration
  */
-int ivshmem_resume_finish(struct ivshmem_resume_file *rf)
+int ivshmem_resume_finish(struct ivshmem_resume_file *rf, bool *state_lost)
 {
 	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
 	char msg[VFIO_DEVSTATE_MSG_LEN];
 	unsigned long hole;
 	int ret;
 
+	*state_lost = false;
 	mutex_lock(&rf->lock);
 	ret = rf->error;
 	if (ret) {
@@ -307,7 +292,7 @@ int ivshmem_resume_finish(struct ivshmem_resume_file *rf)
 	ret = ivshmem_resume_apply(rf);
 	if (ret) {
 		/* BAR2 holds the stream's memory, the registers are not. */
-		rf->state_lost = true;
+		*state_lost = true;
 		snprintf(msg, sizeof(msg),
 			 "cannot write the register state (%d)", ret);
 		ret = ivshmem_resume_refuse(rf, ret,
