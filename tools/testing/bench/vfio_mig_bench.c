@@ -9,7 +9,13 @@
  *  - raw BAR2 throughput through an mmap from user space (memcpy out of
  *    and into the mapping): what a user-space copy of the device could do;
  *  - STOP_COPY read throughput of the whole stream, and RESUMING write
- *    throughput of the same stream, each as a ratio to the raw figure;
+ *    throughput of the same stream, each as a ratio to the raw figure,
+ *    with read() and write() calls of 1 MiB (as QEMU reads), 64 KiB and
+ *    4 KiB;
+ *  - the driver's floor: memcpy_fromio() and memcpy_toio() over all of
+ *    BAR2 in the kernel, and crc32c() over as many bytes, by pieces of
+ *    the same sizes, through the test-only module ivshmem_copy_bench
+ *    (tools/testing/bench/kmod), and each driver figure as a ratio to it;
  *  - kernel memory taken while a saving and a resuming data file are open
  *    and mid-stream (MemFree delta, so approximate);
  *  - the cost of dirty tracking in PRE_COPY: mmap write throughput over
@@ -22,6 +28,7 @@
  * line, "not ok" only if the migration itself failed or the data differs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,13 +70,110 @@ static long mem_free_kib(void)
 	return kib;
 }
 
+#define NR_IO	3
+static const size_t io_lens[NR_IO] = { 1 << 20, 64 << 10, 4 << 10 };
+
 struct pair_result {
 	size_t bar_len;
 	size_t stream_len;
 	double raw_read, raw_write;	/* MiB/s */
-	double save, resume;		/* MiB/s of stream bytes */
+	double save[NR_IO], resume[NR_IO];	/* MiB/s of stream bytes */
 	long save_kib, resume_kib;	/* kernel memory while open */
+	/* The floor, MiB/s of BAR2 bytes; 0 without the module. */
+	double fromio[NR_IO], toio[NR_IO], crc[NR_IO];
 };
+
+#define FLOOR_FILE	"/sys/kernel/debug/ivshmem_copy_bench/run"
+
+/* MiB/s of @op over all of @bdf's BAR2 by @len bytes, or 0. */
+static double floor_run(const char *bdf, const char *op, size_t len)
+{
+	unsigned long long bytes, ns;
+	char line[128];
+	int fd, n;
+
+	fd = open(FLOOR_FILE, O_RDWR);
+	if (fd < 0)
+		return 0;
+	n = snprintf(line, sizeof(line), "%s %s %zu\n", bdf, op, len);
+	if (write(fd, line, n) != n ||
+	    pread(fd, line, sizeof(line) - 1, 0) <= 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	line[sizeof(line) - 1] = 0;
+	if (sscanf(line, "bytes=%llu ns=%llu", &bytes, &ns) != 2 || !ns)
+		return 0;
+	return mib_s(bytes, ns / 1e9);
+}
+
+/* Read the whole saving stream of @dev by @io bytes; MiB/s or -errno. */
+static double save_once(struct vfio_dev *dev, size_t io, uint8_t *stream,
+			size_t cap, size_t *len, long *kib)
+{
+	long before = mem_free_kib();
+	size_t got = 0;
+	int fd = -1, ret;
+	double t, mibs;
+	ssize_t n;
+
+	ret = mig_set_state(dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	if (ret)
+		return ret;
+	t = now();
+	while ((n = read(fd, stream + got, io)) > 0) {
+		got += n;
+		if (got == IO_LEN && kib)
+			*kib = before - mem_free_kib();
+		if (got + io > cap) {
+			close(fd);
+			return -EFBIG;
+		}
+	}
+	mibs = mib_s(got, now() - t);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	*len = got;
+	ret = mig_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
+	if (!ret)
+		ret = mig_set_state(dev, VFIO_DEVICE_STATE_RUNNING, NULL);
+	return ret ? ret : mibs;
+}
+
+/* Write @len bytes of @stream to @dev by @io bytes; MiB/s or -errno. */
+static double resume_once(struct vfio_dev *dev, size_t io,
+			  const uint8_t *stream, size_t len, long *kib)
+{
+	long before = mem_free_kib();
+	size_t put = 0;
+	int fd = -1, ret;
+	double t, mibs;
+	ssize_t n;
+
+	ret = mig_set_state(dev, VFIO_DEVICE_STATE_RESUMING, &fd);
+	if (ret)
+		return ret;
+	t = now();
+	while (put < len) {
+		n = write(fd, stream + put, len - put < io ? len - put : io);
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			close(fd);
+			return ret;
+		}
+		put += n;
+		if (put == IO_LEN && kib)
+			*kib = before - mem_free_kib();
+	}
+	mibs = mib_s(put, now() - t);
+	close(fd);
+	ret = mig_set_state(dev, VFIO_DEVICE_STATE_STOP, NULL);
+	if (!ret)
+		ret = mig_set_state(dev, VFIO_DEVICE_STATE_RUNNING, NULL);
+	return ret ? ret : mibs;
+}
 
 static int bench_pair(const char *src_bdf, const char *dst_bdf,
 		      struct pair_result *r)
@@ -77,11 +181,9 @@ static int bench_pair(const char *src_bdf, const char *dst_bdf,
 	struct vfio_dev src = {}, dst = {};
 	void *smap = NULL, *dmap = NULL, *copy = NULL;
 	uint8_t *stream = NULL;
-	size_t slen, dlen, cap, got = 0, put = 0;
-	int fd = -1, ret;
-	long before;
-	double t;
-	ssize_t n;
+	size_t slen, dlen, cap, got = 0;
+	int ret, i;
+	double t, v;
 
 	ret = vfio_dev_open(&src, src_bdf, VFIO_MODE_CONTAINER);
 	if (!ret)
@@ -115,68 +217,40 @@ static int bench_pair(const char *src_bdf, const char *dst_bdf,
 	t = now();
 	memcpy(dmap, copy, slen);
 	r->raw_write = mib_s(slen, now() - t);
-	memset(dmap, 0, slen);
 
-	/* Save: RUNNING -> STOP_COPY, read the whole stream. */
-	before = mem_free_kib();
-	ret = mig_set_state(&src, VFIO_DEVICE_STATE_STOP_COPY, &fd);
-	if (ret)
-		goto out;
-	t = now();
-	while ((n = read(fd, stream + got, IO_LEN)) > 0) {
-		got += n;
-		if (got == IO_LEN)
-			r->save_kib = before - mem_free_kib();
-		if (got + IO_LEN > cap) {
-			ret = -EFBIG;
+	/* The floor, while both devices are open (memory decoding on). */
+	for (i = 0; i < NR_IO; i++) {
+		r->fromio[i] = floor_run(src_bdf, "fromio", io_lens[i]);
+		r->toio[i] = floor_run(dst_bdf, "toio", io_lens[i]);
+		r->crc[i] = floor_run(src_bdf, "crc32c", io_lens[i]);
+	}
+
+	for (i = 0; i < NR_IO; i++) {
+		/* Save: RUNNING -> STOP_COPY, read the whole stream. */
+		v = save_once(&src, io_lens[i], stream, cap, &got,
+			      i ? NULL : &r->save_kib);
+		if (v < 0) {
+			ret = v;
+			goto out;
+		}
+		r->save[i] = v;
+		r->stream_len = got;
+
+		/* Resume: RESUMING, write it all, STOP, RUNNING. */
+		memset(dmap, 0, dlen);
+		v = resume_once(&dst, io_lens[i], stream, got,
+				i ? NULL : &r->resume_kib);
+		if (v < 0) {
+			ret = v;
+			goto out;
+		}
+		r->resume[i] = v;
+		if (mig_check_pattern(dmap, dlen, 42, 8) >= 0) {
+			ret = -EILSEQ;
 			goto out;
 		}
 	}
-	r->save = mib_s(got, now() - t);
-	if (n < 0) {
-		ret = -errno;
-		goto out;
-	}
-	r->stream_len = got;
-	close(fd);
-	fd = -1;
-	ret = mig_set_state(&src, VFIO_DEVICE_STATE_STOP, NULL);
-	if (!ret)
-		ret = mig_set_state(&src, VFIO_DEVICE_STATE_RUNNING, NULL);
-	if (ret)
-		goto out;
-
-	/* Resume: RESUMING, write it all, STOP, RUNNING. */
-	before = mem_free_kib();
-	ret = mig_set_state(&dst, VFIO_DEVICE_STATE_RESUMING, &fd);
-	if (ret)
-		goto out;
-	t = now();
-	while (put < got) {
-		size_t len = got - put < IO_LEN ? got - put : IO_LEN;
-
-		n = write(fd, stream + put, len);
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			goto out;
-		}
-		put += n;
-		if (put == IO_LEN)
-			r->resume_kib = before - mem_free_kib();
-	}
-	r->resume = mib_s(put, now() - t);
-	close(fd);
-	fd = -1;
-	ret = mig_set_state(&dst, VFIO_DEVICE_STATE_STOP, NULL);
-	if (!ret)
-		ret = mig_set_state(&dst, VFIO_DEVICE_STATE_RUNNING, NULL);
-	if (ret)
-		goto out;
-	if (mig_check_pattern(dmap, dlen, 42, 8) >= 0)
-		ret = -EILSEQ;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (smap)
 		munmap(smap, slen);
 	if (dmap)
@@ -186,6 +260,52 @@ out:
 	vfio_dev_close(&dst);
 	vfio_dev_close(&src);
 	return ret;
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+static void print_pair(const char *src, const char *dst,
+		       const struct pair_result *r)
+{
+	size_t m = r->bar_len >> 20;
+	int i;
+
+	printf("# bench %s->%s BAR2 %zu MiB, stream %zu bytes\n",
+	       src, dst, m, r->stream_len);
+	printf("#   mmap read  %8.1f MiB/s   STOP_COPY read  %8.1f MiB/s   ratio %.2f\n",
+	       r->raw_read, r->save[0], r->save[0] / r->raw_read);
+	printf("#   mmap write %8.1f MiB/s   RESUMING write  %8.1f MiB/s   ratio %.2f\n",
+	       r->raw_write, r->resume[0], r->resume[0] / r->raw_write);
+	printf("#   kernel memory while open: saving %ld KiB, resuming %ld KiB\n",
+	       r->save_kib, r->resume_kib);
+	if (!r->fromio[0])
+		printf("#   no floor figures: module ivshmem_copy_bench not loaded\n");
+	printf("#   %-7s %-26s %-26s %s\n", "io", "STOP_COPY read (/floor)",
+	       "RESUMING write (/floor)", "memcpy_fromio  memcpy_toio  crc32c");
+	for (i = 0; i < NR_IO; i++)
+		printf("#   %4zu KiB %8.1f MiB/s (%.2f)      %8.1f MiB/s (%.2f)      %8.1f    %8.1f   %8.1f MiB/s\n",
+		       io_lens[i] >> 10, r->save[i],
+		       ratio(r->save[i], r->fromio[i]), r->resume[i],
+		       ratio(r->resume[i], r->toio[i]), r->fromio[i],
+		       r->toio[i], r->crc[i]);
+	/* The lines for scripts: 1 MiB calls against mmap, then by size. */
+	printf("# bench: bar2=%zuM dir=save raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f\n",
+	       m, r->raw_read, r->save[0], r->save[0] / r->raw_read);
+	printf("# bench: bar2=%zuM dir=resume raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f\n",
+	       m, r->raw_write, r->resume[0], r->resume[0] / r->raw_write);
+	for (i = 0; i < NR_IO; i++) {
+		printf("# bench: bar2=%zuM io=%zu dir=save raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f floor_mibs=%.1f floor_ratio=%.2f crc32c_mibs=%.1f\n",
+		       m, io_lens[i], r->raw_read, r->save[i],
+		       r->save[i] / r->raw_read, r->fromio[i],
+		       ratio(r->save[i], r->fromio[i]), r->crc[i]);
+		printf("# bench: bar2=%zuM io=%zu dir=resume raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f floor_mibs=%.1f floor_ratio=%.2f crc32c_mibs=%.1f\n",
+		       m, io_lens[i], r->raw_write, r->resume[i],
+		       r->resume[i] / r->raw_write, r->toio[i],
+		       ratio(r->resume[i], r->toio[i]), r->crc[i]);
+	}
 }
 
 static long minor_faults(void)
@@ -304,6 +424,31 @@ out:
 	return ret;
 }
 
+/* The CPU features that decide which copy and CRC instructions run. */
+static void print_cpu(void)
+{
+	static const char * const want[] = {
+		"erms", "fsrm", "sse4_2", "pclmulqdq", "avx2", "hypervisor",
+	};
+	char line[4096], word[32];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	unsigned int i;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5))
+			break;
+	fclose(f);
+	printf("# bench: cpu");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(word, sizeof(word), " %s ", want[i]);
+		line[strcspn(line, "\n")] = ' ';
+		printf(" %s=%d", want[i], strstr(line, word) != NULL);
+	}
+	printf("\n");
+}
+
 static const char * const default_pairs[] = {
 	"IVSHMEM_A", "IVSHMEM_B", "IVSHMEM_D", "IVSHMEM_E",
 };
@@ -321,6 +466,7 @@ int main(int argc, char **argv)
 				nr_pairs = i / 2 + 1;
 	}
 	printf("TAP version 13\n1..%d\n", 2 * nr_pairs);
+	print_cpu();
 	for (i = 0; i < 2 * nr_pairs; i += 2) {
 		const char *s = getenv(names[i]), *d = getenv(names[i + 1]);
 		struct pair_result r = {};
@@ -336,14 +482,7 @@ int main(int argc, char **argv)
 			failed++;
 			continue;
 		}
-		printf("# bench %s->%s BAR2 %zu MiB, stream %zu bytes\n",
-		       names[i], names[i + 1], r.bar_len >> 20, r.stream_len);
-		printf("#   mmap read  %8.1f MiB/s   STOP_COPY read  %8.1f MiB/s   ratio %.2f\n",
-		       r.raw_read, r.save, r.save / r.raw_read);
-		printf("#   mmap write %8.1f MiB/s   RESUMING write  %8.1f MiB/s   ratio %.2f\n",
-		       r.raw_write, r.resume, r.resume / r.raw_write);
-		printf("#   kernel memory while open: saving %ld KiB, resuming %ld KiB\n",
-		       r.save_kib, r.resume_kib);
+		print_pair(names[i], names[i + 1], &r);
 		printf("ok %d - bench %s->%s %zu MiB\n", n, names[i], names[i + 1],
 		       r.bar_len >> 20);
 
