@@ -224,6 +224,8 @@ void vfio_devstate_dec_set_regions(struct vfio_devstate_dec *dec,
 				   unsigned int nr_regions);
 int vfio_devstate_dec_feed(struct vfio_devstate_dec *dec, const void *data,
 			   size_t len);
+u64 vfio_devstate_dec_next(const struct vfio_devstate_dec *dec,
+			   const struct vfio_devstate_sec **sec);
 int vfio_devstate_dec_finish(struct vfio_devstate_dec *dec);
 bool vfio_devstate_dec_done(const struct vfio_devstate_dec *dec);
 const struct vfio_devstate_reason *

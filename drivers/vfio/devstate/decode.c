@@ -456,6 +456,40 @@ int vfio_devstate_dec_feed(struct vfio_devstate_dec *dec, const void *data,
 EXPORT_SYMBOL_GPL(vfio_devstate_dec_feed);
 
 /**
+ * vfio_devstate_dec_next() - what the next bytes to feed are
+ * @dec: decoder state
+ * @sec: set to the section when they are payload the payload callback
+ *       will receive, else to NULL
+ *
+ * Lets a consumer copy payload straight to where it is to be kept, and
+ * feed it from there: the payload callback then gets a pointer into the
+ * consumer's own buffer.  Feeding more bytes than returned is allowed.
+ *
+ * Return: how many of the next bytes are of that kind: the payload of
+ * @sec still to come, or what the framing part being read still lacks;
+ * 0 after the end record or an error.
+ */
+u64 vfio_devstate_dec_next(const struct vfio_devstate_dec *dec,
+			   const struct vfio_devstate_sec **sec)
+{
+	*sec = NULL;
+	switch (dec->state) {
+	case DS_PAYLOAD:
+		if (dec->deliver && dec->sec.type != VFIO_DEVSTATE_SEC_END)
+			*sec = &dec->sec;
+		return dec->left;
+	case DS_PREAMBLE:
+	case DS_HEADER:
+	case DS_SEC_HDR:
+	case DS_TRAILER:
+		return dec->need - dec->have;
+	default:
+		return 0;
+	}
+}
+EXPORT_SYMBOL_GPL(vfio_devstate_dec_next);
+
+/**
  * vfio_devstate_dec_finish() - the stream has ended; was it complete?
  * @dec: decoder state
  *

@@ -493,6 +493,43 @@ static void test_splits(void)
 	ok(all, "2000 random segmentations give the same events");
 }
 
+/*
+ * Fed in the pieces vfio_devstate_dec_next() announces, as a consumer
+ * that stages payload feeds it: each delivered payload comes whole, and
+ * the events are those of any other segmentation.
+ */
+static void test_next(void)
+{
+	static const u64 regions[1] = { SAMPLE_REGION_SIZE };
+	const struct vfio_devstate_sec *sec;
+	unsigned int payloads = 0;
+	bool spans = true;
+	size_t pos = 0;
+	int ret = 0;
+	u64 next;
+
+	memset(&got, 0, sizeof(got));
+	vfio_devstate_dec_init(&dec, &rec_ops, &got);
+	vfio_devstate_dec_set_regions(&dec, regions, 1);
+	while (!ret && pos < stream_len) {
+		next = vfio_devstate_dec_next(&dec, &sec);
+		if (!next || next > stream_len - pos) {
+			spans = false;
+			break;
+		}
+		if (sec && next != sec->length)
+			spans = false;
+		payloads += !!sec;
+		ret = vfio_devstate_dec_feed(&dec, stream + pos, next);
+		pos += next;
+	}
+	next = vfio_devstate_dec_next(&dec, &sec);
+	ok(!ret && spans && payloads && !next && !sec &&
+	   !vfio_devstate_dec_finish(&dec) && same_as_ref(&got),
+	   "pieces told by vfio_devstate_dec_next() give the same events (%u payloads)",
+	   payloads);
+}
+
 /* Builds header + given sections + end; returns length. */
 static size_t build(u8 *buf, const u32 *types, const u32 *flags,
 		    unsigned int nr)
@@ -854,6 +891,7 @@ int main(void)
 	test_semantic_header();
 	test_truncation();
 	test_splits();
+	test_next();
 	test_sections();
 	test_versions();
 	test_classes();
