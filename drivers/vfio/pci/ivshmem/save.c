@@ -15,15 +15,17 @@
  *
  * A chunk covers a run of dirty pages inside one IVSHMEM_CHUNK_LEN block
  * and supersedes what earlier chunks said of those pages.  Its payload is
- * copied from the BAR to the reader's buffer through a small bounce
- * buffer as the reader asks for it: device memory is never staged whole
- * in kernel memory.  The stream is produced lazily, in order, by read();
+ * copied from the BAR straight into the reader's pages, pinned for the
+ * copy, as the reader asks for it, and CRCed there right after (a buffer
+ * that cannot be pinned goes through a small bounce buffer): device
+ * memory is never staged in kernel memory.  The stream is produced lazily, in order, by read();
  * the section CRCs are computed over the bytes as they are handed out.
  */
 
 #include <linux/anon_inodes.h>
 #include <linux/bitmap.h>
 #include <linux/file.h>
+#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
@@ -36,6 +38,8 @@
 
 /* Bounce buffer between the BAR and the reader. */
 #define IVSHMEM_BOUNCE_LEN	SZ_128K
+/* Reader's pages pinned per copy straight from the BAR. */
+#define IVSHMEM_PIN_PAGES	(IVSHMEM_BOUNCE_LEN >> PAGE_SHIFT)
 
 enum ivshmem_save_step {
 	IVSHMEM_SAVE_CHUNK,	/* next: a chunk, the device section or the end */
@@ -328,9 +332,12 @@ static int ivshmem_save_refill(struct ivshmem_save_file *sf)
 	return 0;
 }
 
-/* Copy up to @len payload bytes from the BAR to @buf. */
-static ssize_t ivshmem_save_payload(struct ivshmem_save_file *sf,
-				    char __user *buf, size_t len)
+/*
+ * Copy up to @len payload bytes from the BAR to @buf through the bounce
+ * buffer: for a buffer whose pages cannot be pinned.
+ */
+static ssize_t ivshmem_save_payload_bounce(struct ivshmem_save_file *sf,
+					   char __user *buf, size_t len)
 {
 	struct ivshmem_vfio_pci_device *ivdev = sf->ivdev;
 	void __iomem *mem = ivdev_bar(ivdev, ivdev->dev_ops->mem_bar);
@@ -355,6 +362,73 @@ static ssize_t ivshmem_save_payload(struct ivshmem_save_file *sf,
 	sf->mem_off += copied;
 	sf->chunk_left -= copied;
 	return copied;
+}
+
+/*
+ * Copy up to @len payload bytes from the BAR straight into the reader's
+ * pages, pinned, then CRC them there while they are still in cache: each
+ * byte is copied once.  Returns the bytes copied, 0 if the buffer cannot
+ * be pinned (the caller bounces instead), or -errno.
+ */
+static ssize_t ivshmem_save_payload_direct(struct ivshmem_save_file *sf,
+					   char __user *buf, size_t len)
+{
+	struct ivshmem_vfio_pci_device *ivdev = sf->ivdev;
+	void __iomem *mem = ivdev_bar(ivdev, ivdev->dev_ops->mem_bar);
+	unsigned long start = (unsigned long)buf;
+	size_t head = offset_in_page(start);
+	struct page *pages[IVSHMEM_PIN_PAGES];
+	size_t n, seg, done;
+	int nr, i, ret = 0;
+	u16 cmd;
+
+	n = min_t(u64, min_t(u64, len, sf->chunk_left),
+		  IVSHMEM_PIN_PAGES * PAGE_SIZE - head);
+	/* Before memory_lock: pinning may fault in a mapping of this BAR. */
+	nr = pin_user_pages_fast(start & PAGE_MASK,
+				 DIV_ROUND_UP(head + n, PAGE_SIZE), FOLL_WRITE,
+				 pages);
+	if (nr <= 0)
+		return 0;
+	n = min_t(size_t, n, nr * PAGE_SIZE - head);
+
+	ret = ivshmem_mem_access_begin(ivdev, &cmd);
+	if (ret)
+		goto out;
+	for (i = 0, done = 0; done < n; i++, done += seg) {
+		u8 *p = kmap_local_page(pages[i]);
+
+		seg = min_t(size_t, n - done, PAGE_SIZE - (i ? 0 : head));
+		memcpy_fromio(p + (i ? 0 : head), mem + sf->mem_off + done,
+			      seg);
+		kunmap_local(p);
+	}
+	ivshmem_mem_access_end(ivdev, cmd);
+
+	for (i = 0, done = 0; done < n; i++, done += seg) {
+		u8 *p = kmap_local_page(pages[i]);
+
+		seg = min_t(size_t, n - done, PAGE_SIZE - (i ? 0 : head));
+		ret = vfio_devstate_enc_section_data(&sf->enc,
+						     p + (i ? 0 : head), seg);
+		kunmap_local(p);
+		if (ret)
+			goto out;
+	}
+	sf->mem_off += n;
+	sf->chunk_left -= n;
+out:
+	unpin_user_pages_dirty_lock(pages, nr, !ret);
+	return ret ? ret : n;
+}
+
+/* Copy up to @len payload bytes from the BAR to @buf. */
+static ssize_t ivshmem_save_payload(struct ivshmem_save_file *sf,
+				    char __user *buf, size_t len)
+{
+	ssize_t ret = ivshmem_save_payload_direct(sf, buf, len);
+
+	return ret ? ret : ivshmem_save_payload_bounce(sf, buf, len);
 }
 
 static ssize_t ivshmem_save_read(struct file *filp, char __user *buf,
