@@ -6,13 +6,17 @@
  * The stream's header is checked against this device's descriptor as soon
  * as its last byte arrives: an incompatible stream is refused by that
  * write(), with the errno of its rejection class, a dev_err line naming
- * the field and both values, and the reason kept for sysfs.  Chunk
- * payloads are copied straight into the memory BAR as they arrive; the
- * register state is kept until RESUMING -> STOP, which checks that the
- * stream was complete (end record, device section, every byte of the
- * memory covered, every CRC good) before applying it.  Any refusal is
- * sticky for this file; VFIO_DEVICE_RESET brings the device back to
- * RUNNING, ready for a new RESUMING.
+ * the field and both values, and the reason kept for sysfs.  A chunk's
+ * payload is copied from the writer straight into a staging buffer of
+ * IVSHMEM_STAGE_LEN bytes and written to the memory BAR only once its
+ * trailer CRC matched: a chunk whose range or CRC is bad never writes the
+ * device.  (A chunk longer than that, which this driver never writes, is
+ * written through as it arrives.)  The register state is kept until
+ * RESUMING -> STOP, which checks that the stream was complete (end
+ * record, device section, every byte of the memory covered, every CRC
+ * good) before applying it.  Any refusal is sticky for this file;
+ * VFIO_DEVICE_RESET brings the device back to RUNNING, ready for a new
+ * RESUMING.
  */
 
 #include <linux/anon_inodes.h>
@@ -28,6 +32,8 @@
 
 /* Bytes copied from user space per decoder call. */
 #define IVSHMEM_BOUNCE_LEN	SZ_128K
+/* Longest chunk staged until its CRC is checked: all that save.c writes. */
+#define IVSHMEM_STAGE_LEN	IVSHMEM_CHUNK_LEN
 /* Granule in which chunks must cover the memory BAR. */
 #define IVSHMEM_COVER_SHIFT	PAGE_SHIFT
 #define IVSHMEM_NR_REGIONS	(PCI_STD_NUM_BARS)
@@ -45,6 +51,9 @@
  * @dec: decoder state
  * @region_size: size of each region a chunk may address (by BAR index)
  * @bounce: IVSHMEM_BOUNCE_LEN bytes from the writer
+ * @stage: IVSHMEM_STAGE_LEN bytes: the open chunk's payload, until its CRC
+ *         is checked
+ * @staged: the open chunk is staged in @stage (else written through)
  * @state: the device section's payload
  * @msg: our own reason when a callback refuses a section
  */
@@ -60,6 +69,8 @@ struct ivshmem_resume_file {
 	struct vfio_devstate_dec *dec;
 	u64 region_size[IVSHMEM_NR_REGIONS];
 	void *bounce;
+	u8 *stage;
+	bool staged;
 	u8 *state;
 	char msg[VFIO_DEVSTATE_MSG_LEN];
 };
@@ -132,6 +143,7 @@ static int ivshmem_resume_section_start(void *priv,
 				 sec->length, granule);
 			return -EINVAL;
 		}
+		rf->staged = sec->length <= IVSHMEM_STAGE_LEN;
 		return 0;
 	default:
 		return VFIO_DEVSTATE_SKIP;
@@ -151,6 +163,12 @@ static int ivshmem_resume_payload(void *priv,
 		memcpy(rf->state + off, data, len);
 		return 0;
 	}
+	if (rf->staged) {
+		/* ivshmem_resume_feed() copied it in place already. */
+		if (data != rf->stage + off)
+			memcpy(rf->stage + off, data, len);
+		return 0;
+	}
 
 	ret = ivshmem_mem_access_begin(ivdev, &cmd);
 	if (ret) {
@@ -164,14 +182,40 @@ static int ivshmem_resume_payload(void *priv,
 	return 0;
 }
 
+/* A staged chunk passed its CRC check: write it to the BAR. */
+static int ivshmem_resume_apply_chunk(struct ivshmem_resume_file *rf,
+				      const struct vfio_devstate_sec *sec)
+{
+	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	u16 cmd;
+	int ret;
+
+	ret = ivshmem_mem_access_begin(ivdev, &cmd);
+	if (ret) {
+		snprintf(rf->msg, sizeof(rf->msg),
+			 "device memory not accessible (function not in D0)");
+		return ret;
+	}
+	memcpy_toio(ivdev_bar(ivdev, sec->index) + sec->offset, rf->stage,
+		    sec->length);
+	ivshmem_mem_access_end(ivdev, cmd);
+	return 0;
+}
+
 static int ivshmem_resume_section_end(void *priv,
 				      const struct vfio_devstate_sec *sec)
 {
 	struct ivshmem_resume_file *rf = priv;
+	int ret;
 
 	if (sec->type == VFIO_DEVSTATE_SEC_DEVICE) {
 		rf->state_seen = true;
 		return 0;
+	}
+	if (rf->staged) {
+		ret = ivshmem_resume_apply_chunk(rf, sec);
+		if (ret)
+			return ret;
 	}
 	bitmap_set(rf->covered, sec->offset >> IVSHMEM_COVER_SHIFT,
 		   DIV_ROUND_UP_ULL(sec->length, 1ULL << IVSHMEM_COVER_SHIFT));
@@ -184,12 +228,41 @@ static const struct vfio_devstate_dec_ops ivshmem_resume_dec_ops = {
 	.section_end = ivshmem_resume_section_end,
 };
 
+/*
+ * Copy the next piece of @buf from the writer and feed it to the decoder:
+ * the payload of a staged chunk straight to its place in the staging
+ * buffer, anything else through the bounce buffer, never past the end of
+ * a framing part (so that payload to stage is never bounced).  Returns the
+ * bytes consumed or -errno; the decoder's error once it refused.
+ */
+static ssize_t ivshmem_resume_feed(struct ivshmem_resume_file *rf,
+				   const char __user *buf, size_t len)
+{
+	const struct vfio_devstate_sec *sec;
+	u64 next = vfio_devstate_dec_next(rf->dec, &sec);
+	void *dst = rf->bounce;
+	size_t n;
+	int ret;
+
+	if (sec && sec->type == VFIO_DEVSTATE_SEC_CHUNK && rf->staged) {
+		n = min_t(u64, len, next);
+		dst = rf->stage + (sec->length - next);
+	} else {
+		n = min_t(size_t, len, IVSHMEM_BOUNCE_LEN);
+		if (next && next < n)
+			n = next;
+	}
+	if (copy_from_user(dst, buf, n))
+		return -EFAULT;
+	ret = vfio_devstate_dec_feed(rf->dec, dst, n);
+	return ret < 0 ? ret : n;
+}
+
 static ssize_t ivshmem_resume_write(struct file *filp, const char __user *buf,
 				    size_t len, loff_t *pos)
 {
 	struct ivshmem_resume_file *rf = filp->private_data;
-	ssize_t done = 0;
-	size_t n;
+	ssize_t done = 0, n;
 	int ret = 0;
 
 	if (pos)
@@ -205,13 +278,13 @@ static ssize_t ivshmem_resume_write(struct file *filp, const char __user *buf,
 		goto out;
 	}
 	while (len) {
-		n = min_t(size_t, len, IVSHMEM_BOUNCE_LEN);
-		if (copy_from_user(rf->bounce, buf + done, n)) {
-			ret = -EFAULT;
+		n = ivshmem_resume_feed(rf, buf + done, len);
+		if (n == -EFAULT) {
+			ret = n;
 			break;
 		}
-		ret = vfio_devstate_dec_feed(rf->dec, rf->bounce, n);
-		if (ret < 0) {
+		if (n < 0) {
+			ret = n;
 			ivshmem_resume_dec_failed(rf, ret);
 			/* The write that completes a refused part fails. */
 			done = 0;
@@ -311,6 +384,7 @@ static int ivshmem_resume_release(struct inode *inode, struct file *filp)
 	kvfree(rf->dec);
 	bitmap_free(rf->covered);
 	kvfree(rf->bounce);
+	kvfree(rf->stage);
 	kfree(rf->state);
 	mutex_destroy(&rf->lock);
 	kfree(rf);
@@ -343,8 +417,10 @@ struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 	rf->covered = bitmap_zalloc(rf->nr_granules, GFP_KERNEL_ACCOUNT);
 	rf->dec = kvzalloc(sizeof(*rf->dec), GFP_KERNEL_ACCOUNT);
 	rf->bounce = kvmalloc(IVSHMEM_BOUNCE_LEN, GFP_KERNEL_ACCOUNT);
+	rf->stage = kvmalloc(IVSHMEM_STAGE_LEN, GFP_KERNEL_ACCOUNT);
 	rf->state = kzalloc(ivdev->dev_ops->state_len, GFP_KERNEL_ACCOUNT);
-	if (!rf->covered || !rf->dec || !rf->bounce || !rf->state)
+	if (!rf->covered || !rf->dec || !rf->bounce || !rf->stage ||
+	    !rf->state)
 		goto err_free;
 
 	mutex_init(&rf->lock);
@@ -371,6 +447,7 @@ err_free:
 	kvfree(rf->dec);
 	bitmap_free(rf->covered);
 	kvfree(rf->bounce);
+	kvfree(rf->stage);
 	kfree(rf->state);
 	kfree(rf);
 	return ERR_PTR(ret);
