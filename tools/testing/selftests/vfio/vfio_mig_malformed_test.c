@@ -81,6 +81,7 @@ struct mcase {
 	int err;
 	enum when when;
 	const char *last_error;	/* a word sysfs last_error must hold */
+	bool untouched;		/* refused before any byte reached BAR2 */
 };
 
 /* ---- building blocks ---------------------------------------------------- */
@@ -343,6 +344,16 @@ static void b_chunk_payload_crc(struct mctx *c)
 	put_device(c, MIG_INTRMASK_VAL, MIG_INTRSTATUS_VAL);
 	put_chunk(c, 0, 4096, 0x11);
 	c->s.data[c->s.len - 100] ^= 1;
+	put_end(c);
+}
+
+/* A whole 1 MiB chunk, written in pieces, whose last payload byte is bad. */
+static void b_chunk_big_payload_crc(struct mctx *c)
+{
+	put_header(c);
+	put_device(c, MIG_INTRMASK_VAL, MIG_INTRSTATUS_VAL);
+	put_chunk(c, 0, 1 << 20, 0x11);
+	c->s.data[c->s.len - VFIO_DEVSTATE_CRC_LEN - 1] ^= 1;
 	put_end(c);
 }
 
@@ -638,6 +649,15 @@ static void run_case(struct __test_metadata *_metadata, struct mdev *m,
 		ASSERT_EQ(0, vfio_dev_reset(&m->dev));
 		ASSERT_EQ(0, mig_get_state(&m->dev, &state));
 		EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state);
+		/*
+		 * A chunk whose CRC is bad never writes the device (the
+		 * reset leaves BAR2 alone; mapped again once RUNNING).
+		 */
+		if (mc->untouched) {
+			EXPECT_EQ(0x5c, mem[0]);
+			EXPECT_EQ(0x5c, mem[4095]);
+			EXPECT_EQ(0x5c, mem[(1 << 20) - 1]);
+		}
 		EXPECT_EQ(-1, write(m->fd, c.hdr, 1));
 		EXPECT_EQ(ENODEV, errno);
 	}
@@ -888,7 +908,11 @@ FIXTURE_VARIANT_ADD(malformed, chunk_unaligned) {
 };
 
 FIXTURE_VARIANT_ADD(malformed, chunk_payload_crc) {
-	.mc = { b_chunk_payload_crc, EBADMSG, AT_WRITE, "CRC" },
+	.mc = { b_chunk_payload_crc, EBADMSG, AT_WRITE, "CRC", true },
+};
+
+FIXTURE_VARIANT_ADD(malformed, chunk_big_payload_crc) {
+	.mc = { b_chunk_big_payload_crc, EBADMSG, AT_WRITE, "CRC", true },
 };
 
 FIXTURE_VARIANT_ADD(malformed, unknown_mandatory_model) {
