@@ -284,6 +284,18 @@ static double with_crc(double copy, double crc)
 	return copy > 0 && crc > 0 ? 1 / (1 / copy + 1 / crc) : 0;
 }
 
+/* The line for scripts of one call size and direction. */
+static void print_size_line(size_t m, size_t io, const char *dir, double raw,
+			    double drv, double copy, double crc)
+{
+	printf("# bench: bar2=%zuM io=%zu dir=%s raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f",
+	       m, io, dir, raw, drv, ratio(drv, raw));
+	printf(" floor_mibs=%.1f floor_ratio=%.2f crc32c_mibs=%.1f",
+	       copy, ratio(drv, copy), crc);
+	printf(" floor_crc_mibs=%.1f floor_crc_ratio=%.2f\n",
+	       with_crc(copy, crc), ratio(drv, with_crc(copy, crc)));
+}
+
 static void print_pair(const char *src, const char *dst,
 		       const struct pair_result *r)
 {
@@ -304,33 +316,27 @@ static void print_pair(const char *src, const char *dst,
 	printf("#   %-8s %-28s %-28s %s\n", "io", "STOP_COPY read (/floor /+crc)",
 	       "RESUMING write (/floor /+crc)",
 	       "memcpy_fromio  memcpy_toio  crc32c");
-	for (i = 0; i < NR_IO; i++)
-		printf("#   %4zu KiB %7.1f MiB/s (%.2f %.2f)   %7.1f MiB/s (%.2f %.2f)   %7.1f      %7.1f   %7.1f MiB/s\n",
+	for (i = 0; i < NR_IO; i++) {
+		printf("#   %4zu KiB %7.1f MiB/s (%.2f %.2f)",
 		       io_lens[i] >> 10, r->save[i],
 		       ratio(r->save[i], r->fromio[i]),
-		       ratio(r->save[i], with_crc(r->fromio[i], r->crc[i])),
-		       r->resume[i], ratio(r->resume[i], r->toio[i]),
-		       ratio(r->resume[i], with_crc(r->toio[i], r->crc[i])),
-		       r->fromio[i], r->toio[i], r->crc[i]);
+		       ratio(r->save[i], with_crc(r->fromio[i], r->crc[i])));
+		printf("   %7.1f MiB/s (%.2f %.2f)", r->resume[i],
+		       ratio(r->resume[i], r->toio[i]),
+		       ratio(r->resume[i], with_crc(r->toio[i], r->crc[i])));
+		printf("   %7.1f      %7.1f   %7.1f MiB/s\n", r->fromio[i],
+		       r->toio[i], r->crc[i]);
+	}
 	/* The lines for scripts: 1 MiB calls against mmap, then by size. */
 	printf("# bench: bar2=%zuM dir=save raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f\n",
 	       m, r->raw_read, r->save[0], r->save[0] / r->raw_read);
 	printf("# bench: bar2=%zuM dir=resume raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f\n",
 	       m, r->raw_write, r->resume[0], r->resume[0] / r->raw_write);
 	for (i = 0; i < NR_IO; i++) {
-		double fs = with_crc(r->fromio[i], r->crc[i]);
-		double fr = with_crc(r->toio[i], r->crc[i]);
-
-		printf("# bench: bar2=%zuM io=%zu dir=save raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f floor_mibs=%.1f floor_ratio=%.2f crc32c_mibs=%.1f floor_crc_mibs=%.1f floor_crc_ratio=%.2f\n",
-		       m, io_lens[i], r->raw_read, r->save[i],
-		       r->save[i] / r->raw_read, r->fromio[i],
-		       ratio(r->save[i], r->fromio[i]), r->crc[i], fs,
-		       ratio(r->save[i], fs));
-		printf("# bench: bar2=%zuM io=%zu dir=resume raw_mibs=%.1f driver_mibs=%.1f ratio=%.2f floor_mibs=%.1f floor_ratio=%.2f crc32c_mibs=%.1f floor_crc_mibs=%.1f floor_crc_ratio=%.2f\n",
-		       m, io_lens[i], r->raw_write, r->resume[i],
-		       r->resume[i] / r->raw_write, r->toio[i],
-		       ratio(r->resume[i], r->toio[i]), r->crc[i], fr,
-		       ratio(r->resume[i], fr));
+		print_size_line(m, io_lens[i], "save", r->raw_read, r->save[i],
+				r->fromio[i], r->crc[i]);
+		print_size_line(m, io_lens[i], "resume", r->raw_write,
+				r->resume[i], r->toio[i], r->crc[i]);
 	}
 }
 
@@ -454,7 +460,7 @@ out:
 static void print_cpu(void)
 {
 	static const char * const want[] = {
-		"erms", "fsrm", "sse4_2", "pclmulqdq", "avx2", "hypervisor",
+		"erms", "fsrm", "sse4_2", "pclmulqdq", "avx2", "hypervisor", NULL,
 	};
 	char line[4096], word[32];
 	FILE *f = fopen("/proc/cpuinfo", "r");
@@ -467,10 +473,10 @@ static void print_cpu(void)
 			break;
 	fclose(f);
 	printf("# bench: cpu");
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (i = 0; want[i]; i++) {
 		snprintf(word, sizeof(word), " %s ", want[i]);
 		line[strcspn(line, "\n")] = ' ';
-		printf(" %s=%d", want[i], strstr(line, word) != NULL);
+		printf(" %s=%d", want[i], !!strstr(line, word));
 	}
 	printf("\n");
 }
