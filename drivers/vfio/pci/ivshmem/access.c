@@ -40,8 +40,7 @@
 static bool ivshmem_gated_index(struct ivshmem_vfio_pci_device *ivdev,
 				unsigned int index)
 {
-	return index == ivdev->dev_ops->reg_bar ||
-	       index == ivdev->dev_ops->mem_bar;
+	return index == IVSHMEM_REG_BAR || index == IVSHMEM_MEM_BAR;
 }
 
 /**
@@ -90,8 +89,8 @@ static void ivshmem_set_blocked(struct ivshmem_vfio_pci_device *ivdev,
 		/* Stopped: nothing more to track, the dirty set is final. */
 		ivdev->tracking = false;
 		ivdev->dirty_wq = NULL;
-		ivshmem_zap_bar(ivdev, ivdev->dev_ops->reg_bar);
-		ivshmem_zap_bar(ivdev, ivdev->dev_ops->mem_bar);
+		ivshmem_zap_bar(ivdev, IVSHMEM_REG_BAR);
+		ivshmem_zap_bar(ivdev, IVSHMEM_MEM_BAR);
 	}
 	up_write(&vdev->memory_lock);
 	up_write(&ivdev->access_rwsem);
@@ -159,7 +158,7 @@ static ssize_t ivshmem_gated_rw(struct vfio_device *core_vdev,
 		up_read(&ivdev->access_rwsem);
 		if (ret <= 0)
 			break;
-		if (iswrite && index == ivdev->dev_ops->mem_bar)
+		if (iswrite && index == IVSHMEM_MEM_BAR)
 			ivshmem_dirty_note_write(ivdev, (*ppos - ret) &
 						 VFIO_PCI_OFFSET_MASK, ret);
 		done += ret;
@@ -265,7 +264,7 @@ static vm_fault_t ivshmem_mmap_huge_fault(struct vm_fault *vmf,
 	down_read(&vdev->memory_lock);
 	if (!ivshmem_may_map(ivdev, vma))
 		goto out;
-	tracked = ivdev->tracking && bar == ivdev->dev_ops->mem_bar;
+	tracked = ivdev->tracking && bar == IVSHMEM_MEM_BAR;
 	if (order) {
 		/* Tracking is per 4 KiB page. */
 		ret = tracked ? VM_FAULT_FALLBACK :
@@ -303,7 +302,7 @@ static vm_fault_t ivshmem_mmap_pfn_mkwrite(struct vm_fault *vmf)
 	down_read(&vdev->memory_lock);
 	if (!ivshmem_may_map(ivdev, vma))
 		ret = VM_FAULT_SIGBUS;
-	else if (ivshmem_vma_bar(vma) == ivdev->dev_ops->mem_bar)
+	else if (ivshmem_vma_bar(vma) == IVSHMEM_MEM_BAR)
 		ivshmem_dirty_mark(ivdev, ivshmem_vma_page(vma, vmf->address),
 				   1);
 	up_read(&vdev->memory_lock);

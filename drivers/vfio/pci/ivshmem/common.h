@@ -2,13 +2,13 @@
 /*
  * ivshmem-vfio-pci: VFIO variant driver for QEMU's ivshmem-plain device.
  *
- * The driver is split in two: what belongs to ivshmem (ivshmem.c: which
- * registers make up the device state, which BAR holds the memory, the
- * compatibility descriptor) and what any vfio_pci_core device migrating in
- * the vfio-devstate format needs (migrate.c: the state machine; save.c and
- * resume.c: the data files; access.c: keeping user space off the BARs
- * while the state is frozen; sysfs.c: the devstate attributes).  The
- * generic part reaches the device only through struct ivshmem_mig_dev_ops.
+ * One concern per file: ivshmem.c knows the device (its registers, its
+ * compatibility descriptor); migrate.c is the migration state machine;
+ * save.c and resume.c are the two directions of the data file (save.c
+ * owns the stream's layout and length); access.c keeps user space off the
+ * BARs while the state is frozen; dirty.c tracks writes to the memory BAR
+ * for pre-copy, log.c is DMA logging, sysfs.c and debugfs.c the
+ * attributes.
  */
 #ifndef IVSHMEM_VFIO_PCI_COMMON_H
 #define IVSHMEM_VFIO_PCI_COMMON_H
@@ -22,31 +22,112 @@
 
 #define IVSHMEM_PCI_DEVICE_ID		0x1110
 
+/* BAR0 holds the registers, BAR2 the memory streamed as chunks. */
+#define IVSHMEM_REG_BAR			0
+#define IVSHMEM_MEM_BAR			2
+/* Bytes of the device section: the register state (ivshmem.c). */
+#define IVSHMEM_STATE_LEN		8
+
+/*
+ * Payload bytes of one memory chunk section in a saving stream at most; a
+ * chunk never crosses a multiple of it, so that the bytes a set of dirty
+ * pages takes to send depend on the set alone.
+ */
+#define IVSHMEM_CHUNK_LEN	SZ_1M
+#define IVSHMEM_CHUNK_PAGES	(IVSHMEM_CHUNK_LEN >> PAGE_SHIFT)
+
 struct ivshmem_vfio_pci_device;
-struct ivshmem_save_file;
-struct ivshmem_resume_file;
+
+enum ivshmem_save_step {
+	IVSHMEM_SAVE_CHUNK,	/* next: a chunk, the device section or the end */
+	IVSHMEM_SAVE_PAYLOAD,	/* streaming a chunk's payload from the BAR */
+	IVSHMEM_SAVE_DONE,	/* nothing after the staged bytes */
+};
+
+/* Bytes between the BAR or the decoder and user space per copy. */
+#define IVSHMEM_BOUNCE_LEN	SZ_128K
+/* Regions a chunk may address, by BAR index. */
+#define IVSHMEM_NR_REGIONS	PCI_STD_NUM_BARS
 
 /**
- * struct ivshmem_mig_dev_ops - what the generic migration code needs from
- *                              the device
- * @describe: fill the compatibility descriptor of the device
- * @state_len: bytes of the device section (register state)
- * @save_state: capture the register state into @buf (@state_len bytes)
- *              without changing the device; called with the device stopped
- *              and the BARs made accessible (ivshmem_mem_access_begin())
- * @load_state: apply a register state captured by @save_state, likewise
- * @reg_bar: BAR holding the registers
- * @mem_bar: BAR holding the device memory streamed as chunks
+ * struct ivshmem_migration_file - one data file, saving or resuming
+ * @filp: the file; ivdev->saving or ivdev->resuming holds a reference
+ *	  while it is current
+ * @ivdev: the device; not touched once @disabled
+ * @lock: serialises readers or writers, and the calls below
+ * @disabled: the file is no longer current: every call fails
+ * @bounce: IVSHMEM_BOUNCE_LEN bytes between the BAR or the decoder and
+ *	    user space
+ * @state: the device section's payload (IVSHMEM_STATE_LEN bytes)
+ * @wq: saving: poll() waits here for pre-copy data
+ * @stop_copy: saving: the device is stopped and its state captured
+ * @ended: saving: the end record was handed out
+ * @state_sent: saving: the device section is staged or read
+ * @step: saving: what comes once @stage is drained
+ * @enc: saving: encoder state
+ * @hdr_len: saving: bytes of the header, the first bytes of the stream
+ * @pos: saving: bytes handed out so far
+ * @cursor: saving: page of the memory BAR where the search for dirty
+ *	    pages goes on
+ * @mem_off: saving: offset in the memory BAR of the next payload byte
+ * @chunk_left: saving: payload bytes of the open chunk not yet handed out
+ * @precopy_bytes: saving: bytes handed out before the device stopped
+ * @passes: saving: times the search for dirty pages started over from 0
+ * @stop_pages: saving: pages still dirty when the device stopped
+ * @stage_len: saving: bytes in @stage
+ * @stage_off: saving: bytes of @stage already handed out
+ * @stage: saving: framing bytes waiting to be read (header, section
+ *	   headers, trailers, end record)
+ * @error: resuming: negative errno once the stream was refused (sticky)
+ * @state_seen: resuming: the device section arrived with a good CRC
+ * @nr_granules: resuming: bits in @covered
+ * @covered: resuming: memory granules written by chunks whose CRC was good
+ * @dec: resuming: decoder state
+ * @region_size: resuming: size of each region a chunk may address
+ * @chunk: resuming: IVSHMEM_CHUNK_LEN bytes, the open chunk's payload
+ *	   until its CRC is checked
+ * @staged: resuming: the open chunk is staged in @chunk (else written
+ *	    through)
+ * @msg: resuming: our own reason when a callback refuses a section
+ *
+ * One struct for both directions, as the in-tree drivers have it; the
+ * fields of the other direction are left zero.
  */
-struct ivshmem_mig_dev_ops {
-	void (*describe)(struct ivshmem_vfio_pci_device *ivdev,
-			 struct vfio_devstate_desc *desc);
-	size_t state_len;
-	int (*save_state)(struct ivshmem_vfio_pci_device *ivdev, void *buf);
-	int (*load_state)(struct ivshmem_vfio_pci_device *ivdev,
-			  const void *buf);
-	int reg_bar;
-	int mem_bar;
+struct ivshmem_migration_file {
+	struct file *filp;
+	struct ivshmem_vfio_pci_device *ivdev;
+	struct mutex lock;	/* everything below, and disabled */
+	bool disabled;
+	void *bounce;
+	u8 *state;
+
+	wait_queue_head_t wq;
+	bool stop_copy;
+	bool ended;
+	bool state_sent;
+	enum ivshmem_save_step step;
+	struct vfio_devstate_enc enc;
+	size_t hdr_len;
+	u64 pos;
+	unsigned long cursor;
+	u64 mem_off;
+	u64 chunk_left;
+	u64 precopy_bytes;
+	unsigned int passes;
+	unsigned long stop_pages;
+	size_t stage_len;
+	size_t stage_off;
+	u8 stage[VFIO_DEVSTATE_HDR_MAX];
+
+	int error;
+	bool state_seen;
+	u64 nr_granules;
+	unsigned long *covered;
+	struct vfio_devstate_dec *dec;
+	u64 region_size[IVSHMEM_NR_REGIONS];
+	u8 *chunk;
+	bool staged;
+	char msg[VFIO_DEVSTATE_MSG_LEN];
 };
 
 /**
@@ -90,7 +171,6 @@ struct ivshmem_save_stats {
 /**
  * struct ivshmem_vfio_pci_device - one ivshmem function bound to us
  * @core_device: vfio_pci_core state; must stay first-class embedded
- * @dev_ops: device-specific half of migration
  * @desc: compatibility descriptor, built at probe (immutable afterwards)
  * @mem_size: size of the memory BAR
  * @state_mutex: serialises migration state changes and the data files
@@ -124,14 +204,13 @@ struct ivshmem_save_stats {
  */
 struct ivshmem_vfio_pci_device {
 	struct vfio_pci_core_device core_device;
-	const struct ivshmem_mig_dev_ops *dev_ops;
 	struct vfio_devstate_desc desc;
 	resource_size_t mem_size;
 
 	struct mutex state_mutex;	/* migration state and data files */
 	enum vfio_device_mig_state mig_state;
-	struct ivshmem_save_file *saving;
-	struct ivshmem_resume_file *resuming;
+	struct ivshmem_migration_file *saving;
+	struct ivshmem_migration_file *resuming;
 	unsigned int emit_minor;
 	spinlock_t err_lock;		/* last_error */
 	char last_error[VFIO_DEVSTATE_MSG_LEN];
@@ -173,15 +252,11 @@ static inline void __iomem *ivdev_bar(struct ivshmem_vfio_pci_device *ivdev,
 }
 
 /* ivshmem.c */
-extern const struct ivshmem_mig_dev_ops ivshmem_dev_ops;
-
-/*
- * Payload bytes of one memory chunk section in a saving stream at most; a
- * chunk never crosses a multiple of it, so that the bytes a set of dirty
- * pages takes to send depend on the set alone.
- */
-#define IVSHMEM_CHUNK_LEN	SZ_1M
-#define IVSHMEM_CHUNK_PAGES	(IVSHMEM_CHUNK_LEN >> PAGE_SHIFT)
+void ivshmem_describe(struct ivshmem_vfio_pci_device *ivdev,
+		      struct vfio_devstate_desc *desc);
+int ivshmem_regs_save(struct ivshmem_vfio_pci_device *ivdev, void *buf);
+int ivshmem_regs_load(struct ivshmem_vfio_pci_device *ivdev,
+		      const void *buf);
 
 /* migrate.c */
 extern const struct vfio_migration_ops ivshmem_migration_ops;
@@ -193,24 +268,20 @@ void ivshmem_mig_reset_done(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_mig_reset_sync(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_state_mutex_lock(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_state_mutex_unlock(struct ivshmem_vfio_pci_device *ivdev);
-void ivshmem_set_last_error(struct ivshmem_vfio_pci_device *ivdev,
-			    const char *msg);
 
 /* save.c */
 u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
 		       unsigned int minor);
 struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 			       bool precopy);
-int ivshmem_save_stop_copy(struct ivshmem_save_file *sf);
-u64 ivshmem_save_remaining(struct ivshmem_save_file *sf);
-void ivshmem_save_disable(struct ivshmem_save_file *sf);
-struct file *ivshmem_save_filp(struct ivshmem_save_file *sf);
+int ivshmem_save_stop_copy(struct ivshmem_migration_file *migf);
+u64 ivshmem_save_remaining(struct ivshmem_migration_file *migf);
 
 /* resume.c */
 struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev);
-int ivshmem_resume_finish(struct ivshmem_resume_file *rf, bool *state_lost);
-void ivshmem_resume_disable(struct ivshmem_resume_file *rf);
-struct file *ivshmem_resume_filp(struct ivshmem_resume_file *rf);
+int ivshmem_resume_finish(struct ivshmem_migration_file *migf,
+			  bool *state_lost);
+void ivshmem_clear_last_error(struct ivshmem_vfio_pci_device *ivdev);
 
 /* access.c */
 ssize_t ivshmem_vfio_pci_read(struct vfio_device *core_vdev, char __user *buf,

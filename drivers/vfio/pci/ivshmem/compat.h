@@ -9,6 +9,7 @@
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
@@ -19,6 +20,16 @@
  * builds on Linux 6.12 and 7.3 from one tree.  Nothing outside this
  * header tests those names.
  */
+
+/*
+ * Typed allocators: 7.x has kzalloc_obj() and friends, which its
+ * checkpatch asks for; before, the same by sizeof.
+ */
+#ifndef kzalloc_obj
+#define kzalloc_obj(p, gfp)		kzalloc(sizeof(p), gfp)
+#define kvzalloc_obj(p, gfp)		kvzalloc(sizeof(p), gfp)
+#define kzalloc_objs(p, n, gfp)		kcalloc(n, sizeof(p), gfp)
+#endif
 
 /*
  * BAR iomaps.  Up to 6.x a variant driver asks vfio-pci-core for the maps

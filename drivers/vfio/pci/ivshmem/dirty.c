@@ -65,7 +65,7 @@ void ivshmem_dirty_start(struct ivshmem_vfio_pci_device *ivdev, bool track,
 	ivdev->tracking = track;
 	ivdev->dirty_wq = track ? wq : NULL;
 	if (track)
-		ivshmem_zap_bar(ivdev, ivdev->dev_ops->mem_bar);
+		ivshmem_zap_bar(ivdev, IVSHMEM_MEM_BAR);
 	up_write(&vdev->memory_lock);
 }
 
@@ -86,7 +86,7 @@ void ivshmem_dirty_stop(struct ivshmem_vfio_pci_device *ivdev)
 	ivdev->dirty_wq = NULL;
 	if (ivdev->tracking) {
 		ivdev->tracking = false;
-		ivshmem_zap_bar(ivdev, ivdev->dev_ops->mem_bar);
+		ivshmem_zap_bar(ivdev, IVSHMEM_MEM_BAR);
 	}
 	up_write(&vdev->memory_lock);
 }
@@ -181,7 +181,7 @@ bool ivshmem_dirty_take(struct ivshmem_vfio_pci_device *ivdev,
 		return false;
 	bitmap_clear(ivdev->dirty, first, last - first);
 	if (ivdev->tracking)
-		ivshmem_zap_pages(ivdev, ivdev->dev_ops->mem_bar, first,
+		ivshmem_zap_pages(ivdev, IVSHMEM_MEM_BAR, first,
 				  last - first);
 	*cursor = last;
 	*off = (u64)first << PAGE_SHIFT;

@@ -2,7 +2,7 @@
 /*
  * What is ivshmem's in the migration of an ivshmem-plain function: its
  * compatibility descriptor, the registers that make up its state, and the
- * BAR that holds its memory.  Everything else is generic (migrate.c).
+ * BAR that holds its memory (common.h).
  *
  * ivshmem-plain registers (BAR0, 32-bit): INTRMASK (read/write),
  * INTRSTATUS (a write sets it, a read returns it and clears it),
@@ -17,8 +17,6 @@
 
 #include "common.h"
 
-#define IVSHMEM_REG_BAR			0
-#define IVSHMEM_MEM_BAR			2
 #define IVSHMEM_REG_INTRMASK		0x00
 #define IVSHMEM_REG_INTRSTATUS		0x04
 
@@ -37,8 +35,15 @@ struct ivshmem_state {
 	__le32 intrstatus;
 };
 
-static void ivshmem_describe(struct ivshmem_vfio_pci_device *ivdev,
-			     struct vfio_devstate_desc *desc)
+static_assert(sizeof(struct ivshmem_state) == IVSHMEM_STATE_LEN);
+
+/**
+ * ivshmem_describe - fill the compatibility descriptor of the device
+ * @ivdev: the device
+ * @desc: the descriptor
+ */
+void ivshmem_describe(struct ivshmem_vfio_pci_device *ivdev,
+		      struct vfio_devstate_desc *desc)
 {
 	struct pci_dev *pdev = ivdev->core_device.pdev;
 
@@ -65,8 +70,15 @@ static void ivshmem_describe(struct ivshmem_vfio_pci_device *ivdev,
 	desc->nr_params = 1;
 }
 
-static int ivshmem_save_state(struct ivshmem_vfio_pci_device *ivdev,
-			      void *buf)
+/**
+ * ivshmem_regs_save - capture the register state
+ * @ivdev: the device, stopped, its BARs accessible
+ *	   (ivshmem_mem_access_begin())
+ * @buf: IVSHMEM_STATE_LEN bytes
+ *
+ * Leaves the device as it found it.
+ */
+int ivshmem_regs_save(struct ivshmem_vfio_pci_device *ivdev, void *buf)
 {
 	void __iomem *regs = ivdev_bar(ivdev, IVSHMEM_REG_BAR);
 	struct ivshmem_state *st = buf;
@@ -81,8 +93,12 @@ static int ivshmem_save_state(struct ivshmem_vfio_pci_device *ivdev,
 	return 0;
 }
 
-static int ivshmem_load_state(struct ivshmem_vfio_pci_device *ivdev,
-			      const void *buf)
+/**
+ * ivshmem_regs_load - apply a register state ivshmem_regs_save() captured
+ * @ivdev: the device, its BARs accessible
+ * @buf: IVSHMEM_STATE_LEN bytes
+ */
+int ivshmem_regs_load(struct ivshmem_vfio_pci_device *ivdev, const void *buf)
 {
 	void __iomem *regs = ivdev_bar(ivdev, IVSHMEM_REG_BAR);
 	const struct ivshmem_state *st = buf;
@@ -93,12 +109,3 @@ static int ivshmem_load_state(struct ivshmem_vfio_pci_device *ivdev,
 	iowrite32(le32_to_cpu(st->intrstatus), regs + IVSHMEM_REG_INTRSTATUS);
 	return 0;
 }
-
-const struct ivshmem_mig_dev_ops ivshmem_dev_ops = {
-	.describe = ivshmem_describe,
-	.state_len = sizeof(struct ivshmem_state),
-	.save_state = ivshmem_save_state,
-	.load_state = ivshmem_load_state,
-	.reg_bar = IVSHMEM_REG_BAR,
-	.mem_bar = IVSHMEM_MEM_BAR,
-};

@@ -23,6 +23,7 @@
 #include <linux/vfio.h>
 
 #include "common.h"
+#include "compat.h"
 
 static int ivshmem_log_start(struct vfio_device *core_vdev,
 			     struct rb_root_cached *ranges, u32 nnodes,
@@ -41,7 +42,7 @@ static int ivshmem_log_start(struct vfio_device *core_vdev,
 				     *page_size);
 		return -EINVAL;
 	}
-	r = kcalloc(nnodes, sizeof(*r), GFP_KERNEL_ACCOUNT);
+	r = kzalloc_objs(*r, nnodes, GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	for (node = interval_tree_iter_first(ranges, 0, ULONG_MAX); node;

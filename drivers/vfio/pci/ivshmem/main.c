@@ -28,14 +28,13 @@ static int ivshmem_vfio_pci_init_dev(struct vfio_device *core_vdev)
 		return ret;
 
 	pdev = ivdev->core_device.pdev;
-	ivdev->dev_ops = &ivshmem_dev_ops;
-	ivdev->mem_size = pci_resource_len(pdev, ivdev->dev_ops->mem_bar);
-	ivdev->dev_ops->describe(ivdev, &ivdev->desc);
+	ivdev->mem_size = pci_resource_len(pdev, IVSHMEM_MEM_BAR);
+	ivshmem_describe(ivdev, &ivdev->desc);
 	ivshmem_mig_init(ivdev);
 	if (!ivdev->mem_size || !PAGE_ALIGNED(ivdev->mem_size)) {
 		dev_warn(&pdev->dev,
 			 "BAR%d of %llu bytes is not a whole number of pages: migration not offered\n",
-			 ivdev->dev_ops->mem_bar, (u64)ivdev->mem_size);
+			 IVSHMEM_MEM_BAR, (u64)ivdev->mem_size);
 		return 0;
 	}
 	ret = ivshmem_dirty_init(ivdev);
@@ -77,9 +76,9 @@ static int ivshmem_vfio_pci_open_device(struct vfio_device *core_vdev)
 
 	if (core_vdev->mig_ops) {
 		/* The kernel's own mappings of the BARs, for the streams. */
-		ret = ivshmem_setup_barmap(vdev, ivdev->dev_ops->reg_bar);
+		ret = ivshmem_setup_barmap(vdev, IVSHMEM_REG_BAR);
 		if (!ret)
-			ret = ivshmem_setup_barmap(vdev, ivdev->dev_ops->mem_bar);
+			ret = ivshmem_setup_barmap(vdev, IVSHMEM_MEM_BAR);
 		if (ret) {
 			dev_err(ivdev_dev(ivdev), "cannot map BARs: %d\n", ret);
 			vfio_pci_core_disable(vdev);

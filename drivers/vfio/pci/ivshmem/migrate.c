@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The VFIO migration v2 state machine of a vfio_pci_core device that
- * streams its state in the vfio-devstate format.  Nothing here knows about
- * ivshmem: the device is reached through struct ivshmem_mig_dev_ops.
+ * streams its state in the vfio-devstate format: which arcs do what.  The
+ * data files are save.c's and resume.c's; their stream is theirs too.
  *
  * Locking: state_mutex serialises state changes and the life of the data
  * files.  reset_done runs with vfio_pci_core's memory_lock held for write
@@ -22,25 +22,27 @@
 
 #include "common.h"
 
-void ivshmem_set_last_error(struct ivshmem_vfio_pci_device *ivdev,
-			    const char *msg)
+/* The file is no longer current: it fails every later call. */
+static void ivshmem_disable_fd(struct ivshmem_migration_file *migf)
 {
-	spin_lock(&ivdev->err_lock);
-	strscpy(ivdev->last_error, msg, sizeof(ivdev->last_error));
-	spin_unlock(&ivdev->err_lock);
+	mutex_lock(&migf->lock);
+	migf->disabled = true;
+	mutex_unlock(&migf->lock);
+	wake_up_interruptible(&migf->wq);
+	fput(migf->filp);
 }
 
-/* Drop the data files: they fail every later call.  state_mutex held. */
-static void ivshmem_disable_files(struct ivshmem_vfio_pci_device *ivdev)
+/* Drop the data files; writes to the memory BAR are no longer tracked. */
+static void ivshmem_disable_fds(struct ivshmem_vfio_pci_device *ivdev)
 {
+	lockdep_assert_held(&ivdev->state_mutex);
 	if (ivdev->saving) {
-		ivshmem_save_disable(ivdev->saving);
-		fput(ivshmem_save_filp(ivdev->saving));
+		ivshmem_dirty_stop(ivdev);
+		ivshmem_disable_fd(ivdev->saving);
 		ivdev->saving = NULL;
 	}
 	if (ivdev->resuming) {
-		ivshmem_resume_disable(ivdev->resuming);
-		fput(ivshmem_resume_filp(ivdev->resuming));
+		ivshmem_disable_fd(ivdev->resuming);
 		ivdev->resuming = NULL;
 	}
 }
@@ -48,8 +50,9 @@ static void ivshmem_disable_files(struct ivshmem_vfio_pci_device *ivdev)
 /* Back to RUNNING after a reset: the streams are over.  state_mutex held. */
 static void ivshmem_apply_reset(struct ivshmem_vfio_pci_device *ivdev)
 {
+	lockdep_assert_held(&ivdev->state_mutex);
 	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
-	ivshmem_disable_files(ivdev);
+	ivshmem_disable_fds(ivdev);
 	ivshmem_access_unblock(ivdev);
 }
 
@@ -119,6 +122,7 @@ ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
 	bool lost;
 	int ret;
 
+	lockdep_assert_held(&ivdev->state_mutex);
 	/* Arcs with nothing to do: ivshmem-plain does no DMA. */
 	if ((cur == VFIO_DEVICE_STATE_RUNNING &&
 	     next == VFIO_DEVICE_STATE_RUNNING_P2P) ||
@@ -172,7 +176,7 @@ ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
 	     next == VFIO_DEVICE_STATE_RUNNING_P2P) ||
 	    (cur == VFIO_DEVICE_STATE_STOP_COPY &&
 	     next == VFIO_DEVICE_STATE_STOP)) {
-		ivshmem_disable_files(ivdev);
+		ivshmem_disable_fds(ivdev);
 		return NULL;
 	}
 
@@ -180,7 +184,7 @@ ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
 	if (cur == VFIO_DEVICE_STATE_STOP &&
 	    next == VFIO_DEVICE_STATE_RESUMING) {
 		/* last_error is about the stream that comes now, or none. */
-		ivshmem_set_last_error(ivdev, "");
+		ivshmem_clear_last_error(ivdev);
 		filp = ivshmem_resume_open(ivdev);
 		if (IS_ERR(filp))
 			return filp;
@@ -197,12 +201,12 @@ ivshmem_step_state(struct ivshmem_vfio_pci_device *ivdev,
 			 */
 			dev_err(ivdev_dev(ivdev),
 				"RESUMING -> STOP failed after the device was written: ERROR state until VFIO_DEVICE_RESET\n");
-			ivshmem_disable_files(ivdev);
+			ivshmem_disable_fds(ivdev);
 			ivdev->mig_state = VFIO_DEVICE_STATE_ERROR;
 		}
 		if (ret)
 			return ERR_PTR(ret);
-		ivshmem_disable_files(ivdev);
+		ivshmem_disable_fds(ivdev);
 		return NULL;
 	}
 
@@ -317,7 +321,7 @@ void ivshmem_mig_open(struct ivshmem_vfio_pci_device *ivdev)
 void ivshmem_mig_close(struct ivshmem_vfio_pci_device *ivdev)
 {
 	ivshmem_state_mutex_lock(ivdev);
-	ivshmem_disable_files(ivdev);
+	ivshmem_disable_fds(ivdev);
 	ivshmem_log_stop(ivdev);
 	ivdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	ivshmem_access_unblock(ivdev);

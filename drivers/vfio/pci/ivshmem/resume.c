@@ -8,7 +8,7 @@
  * write(), with the errno of its rejection class, a dev_err line naming
  * the field and both values, and the reason kept for sysfs.  A chunk's
  * payload is copied from the writer straight into a staging buffer of
- * IVSHMEM_STAGE_LEN bytes and written to the memory BAR only once its
+ * IVSHMEM_CHUNK_LEN bytes and written to the memory BAR only once its
  * trailer CRC matched: a chunk whose range or CRC is bad never writes the
  * device.  (A chunk longer than that, which this driver never writes, is
  * written through as it arrives.)  The register state is kept until
@@ -29,72 +29,38 @@
 #include <linux/vfio.h>
 
 #include "common.h"
+#include "compat.h"
 
-/* Bytes copied from user space per decoder call. */
-#define IVSHMEM_BOUNCE_LEN	SZ_128K
-/* Longest chunk staged until its CRC is checked: all that save.c writes. */
-#define IVSHMEM_STAGE_LEN	IVSHMEM_CHUNK_LEN
 /* Granule in which chunks must cover the memory BAR. */
 #define IVSHMEM_COVER_SHIFT	PAGE_SHIFT
-#define IVSHMEM_NR_REGIONS	(PCI_STD_NUM_BARS)
 
-/**
- * struct ivshmem_resume_file - one resuming data file
- * @filp: the file; ivdev->resuming holds a reference while it is current
- * @ivdev: the device; not touched once @disabled
- * @lock: serialises writers and the calls below
- * @disabled: the file is no longer current: every call fails
- * @error: negative errno once the stream was refused (sticky)
- * @state_seen: the device section arrived with a good CRC
- * @nr_granules: bits in @covered
- * @covered: memory granules written by chunks whose CRC was good
- * @dec: decoder state
- * @region_size: size of each region a chunk may address (by BAR index)
- * @bounce: IVSHMEM_BOUNCE_LEN bytes from the writer
- * @stage: IVSHMEM_STAGE_LEN bytes: the open chunk's payload, until its CRC
- *         is checked
- * @staged: the open chunk is staged in @stage (else written through)
- * @state: the device section's payload
- * @msg: our own reason when a callback refuses a section
- */
-struct ivshmem_resume_file {
-	struct file *filp;
-	struct ivshmem_vfio_pci_device *ivdev;
-	struct mutex lock;	/* everything below, and disabled */
-	bool disabled;
-	int error;
-	bool state_seen;
-	u64 nr_granules;
-	unsigned long *covered;
-	struct vfio_devstate_dec *dec;
-	u64 region_size[IVSHMEM_NR_REGIONS];
-	void *bounce;
-	u8 *stage;
-	bool staged;
-	u8 *state;
-	char msg[VFIO_DEVSTATE_MSG_LEN];
-};
-
-struct file *ivshmem_resume_filp(struct ivshmem_resume_file *rf)
+static void ivshmem_set_last_error(struct ivshmem_vfio_pci_device *ivdev,
+				   const char *msg)
 {
-	return rf->filp;
+	spin_lock(&ivdev->err_lock);
+	strscpy(ivdev->last_error, msg, sizeof(ivdev->last_error));
+	spin_unlock(&ivdev->err_lock);
 }
 
-void ivshmem_resume_disable(struct ivshmem_resume_file *rf)
+/**
+ * ivshmem_clear_last_error - forget why the last stream was refused
+ * @ivdev: the device
+ *
+ * When RESUMING begins: last_error is about the stream that comes now.
+ */
+void ivshmem_clear_last_error(struct ivshmem_vfio_pci_device *ivdev)
 {
-	mutex_lock(&rf->lock);
-	rf->disabled = true;
-	mutex_unlock(&rf->lock);
+	ivshmem_set_last_error(ivdev, "");
 }
 
 /* Record and log a refusal; returns @err. */
-static int ivshmem_resume_refuse(struct ivshmem_resume_file *rf, int err,
+static int ivshmem_resume_refuse(struct ivshmem_migration_file *migf, int err,
 				 const char *what, const char *msg)
 {
-	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	struct ivshmem_vfio_pci_device *ivdev = migf->ivdev;
 	char line[VFIO_DEVSTATE_MSG_LEN];
 
-	rf->error = err;
+	migf->error = err;
 	dev_err(ivdev_dev(ivdev), "resume refused: %s: %s (errno %d)\n",
 		what, msg, -err);
 	/* The class by its short name, then why: what the log says. */
@@ -104,31 +70,31 @@ static int ivshmem_resume_refuse(struct ivshmem_resume_file *rf, int err,
 }
 
 /* The decoder failed: say why in its words, or in ours. */
-static int ivshmem_resume_dec_failed(struct ivshmem_resume_file *rf, int err)
+static int ivshmem_resume_dec_failed(struct ivshmem_migration_file *migf, int err)
 {
-	const struct vfio_devstate_reason *r = vfio_devstate_dec_error(rf->dec);
+	const struct vfio_devstate_reason *r = vfio_devstate_dec_error(migf->dec);
 	const char *msg = r->msg;
 
-	if (r->code == VFIO_DEVSTATE_R_CALLBACK && rf->msg[0])
-		msg = rf->msg;
-	return ivshmem_resume_refuse(rf, err, vfio_devstate_reason_name(r->code),
+	if (r->code == VFIO_DEVSTATE_R_CALLBACK && migf->msg[0])
+		msg = migf->msg;
+	return ivshmem_resume_refuse(migf, err, vfio_devstate_reason_name(r->code),
 				     msg);
 }
 
 static int ivshmem_resume_section_start(void *priv,
 					const struct vfio_devstate_sec *sec)
 {
-	struct ivshmem_resume_file *rf = priv;
-	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	struct ivshmem_migration_file *migf = priv;
+	struct ivshmem_vfio_pci_device *ivdev = migf->ivdev;
 	u64 granule = 1ULL << IVSHMEM_COVER_SHIFT;
 
 	switch (sec->type) {
 	case VFIO_DEVSTATE_SEC_DEVICE:
-		if (sec->index || sec->length != ivdev->dev_ops->state_len) {
-			snprintf(rf->msg, sizeof(rf->msg),
-				 "device section %u at 0x%llx: index %u length %llu, expected index 0 length %zu",
+		if (sec->index || sec->length != IVSHMEM_STATE_LEN) {
+			snprintf(migf->msg, sizeof(migf->msg),
+				 "device section %u at 0x%llx: index %u length %llu, expected index 0 length %d",
 				 sec->seq, sec->stream_off, sec->index,
-				 sec->length, ivdev->dev_ops->state_len);
+				 sec->length, IVSHMEM_STATE_LEN);
 			return -EINVAL;
 		}
 		return 0;
@@ -137,13 +103,13 @@ static int ivshmem_resume_section_start(void *priv,
 		if (!IS_ALIGNED(sec->offset, granule) ||
 		    (!IS_ALIGNED(sec->length, granule) &&
 		     sec->offset + sec->length != ivdev->mem_size)) {
-			snprintf(rf->msg, sizeof(rf->msg),
+			snprintf(migf->msg, sizeof(migf->msg),
 				 "chunk section %u at 0x%llx: range 0x%llx+0x%llx not aligned to 0x%llx",
 				 sec->seq, sec->stream_off, sec->offset,
 				 sec->length, granule);
 			return -EINVAL;
 		}
-		rf->staged = sec->length <= IVSHMEM_STAGE_LEN;
+		migf->staged = sec->length <= IVSHMEM_CHUNK_LEN;
 		return 0;
 	default:
 		return VFIO_DEVSTATE_SKIP;
@@ -154,25 +120,25 @@ static int ivshmem_resume_payload(void *priv,
 				  const struct vfio_devstate_sec *sec,
 				  u64 off, const void *data, size_t len)
 {
-	struct ivshmem_resume_file *rf = priv;
-	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	struct ivshmem_migration_file *migf = priv;
+	struct ivshmem_vfio_pci_device *ivdev = migf->ivdev;
 	u16 cmd;
 	int ret;
 
 	if (sec->type == VFIO_DEVSTATE_SEC_DEVICE) {
-		memcpy(rf->state + off, data, len);
+		memcpy(migf->state + off, data, len);
 		return 0;
 	}
-	if (rf->staged) {
+	if (migf->staged) {
 		/* ivshmem_resume_feed() copied it in place already. */
-		if (data != rf->stage + off)
-			memcpy(rf->stage + off, data, len);
+		if (data != migf->chunk + off)
+			memcpy(migf->chunk + off, data, len);
 		return 0;
 	}
 
 	ret = ivshmem_mem_access_begin(ivdev, &cmd);
 	if (ret) {
-		snprintf(rf->msg, sizeof(rf->msg),
+		snprintf(migf->msg, sizeof(migf->msg),
 			 "device memory not accessible (function not in D0)");
 		return ret;
 	}
@@ -183,20 +149,20 @@ static int ivshmem_resume_payload(void *priv,
 }
 
 /* A staged chunk passed its CRC check: write it to the BAR. */
-static int ivshmem_resume_apply_chunk(struct ivshmem_resume_file *rf,
+static int ivshmem_resume_apply_chunk(struct ivshmem_migration_file *migf,
 				      const struct vfio_devstate_sec *sec)
 {
-	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	struct ivshmem_vfio_pci_device *ivdev = migf->ivdev;
 	u16 cmd;
 	int ret;
 
 	ret = ivshmem_mem_access_begin(ivdev, &cmd);
 	if (ret) {
-		snprintf(rf->msg, sizeof(rf->msg),
+		snprintf(migf->msg, sizeof(migf->msg),
 			 "device memory not accessible (function not in D0)");
 		return ret;
 	}
-	memcpy_toio(ivdev_bar(ivdev, sec->index) + sec->offset, rf->stage,
+	memcpy_toio(ivdev_bar(ivdev, sec->index) + sec->offset, migf->chunk,
 		    sec->length);
 	ivshmem_mem_access_end(ivdev, cmd);
 	return 0;
@@ -205,19 +171,19 @@ static int ivshmem_resume_apply_chunk(struct ivshmem_resume_file *rf,
 static int ivshmem_resume_section_end(void *priv,
 				      const struct vfio_devstate_sec *sec)
 {
-	struct ivshmem_resume_file *rf = priv;
+	struct ivshmem_migration_file *migf = priv;
 	int ret;
 
 	if (sec->type == VFIO_DEVSTATE_SEC_DEVICE) {
-		rf->state_seen = true;
+		migf->state_seen = true;
 		return 0;
 	}
-	if (rf->staged) {
-		ret = ivshmem_resume_apply_chunk(rf, sec);
+	if (migf->staged) {
+		ret = ivshmem_resume_apply_chunk(migf, sec);
 		if (ret)
 			return ret;
 	}
-	bitmap_set(rf->covered, sec->offset >> IVSHMEM_COVER_SHIFT,
+	bitmap_set(migf->covered, sec->offset >> IVSHMEM_COVER_SHIFT,
 		   DIV_ROUND_UP_ULL(sec->length, 1ULL << IVSHMEM_COVER_SHIFT));
 	return 0;
 }
@@ -235,18 +201,18 @@ static const struct vfio_devstate_dec_ops ivshmem_resume_dec_ops = {
  * a framing part (so that payload to stage is never bounced).  Returns the
  * bytes consumed or -errno; the decoder's error once it refused.
  */
-static ssize_t ivshmem_resume_feed(struct ivshmem_resume_file *rf,
+static ssize_t ivshmem_resume_feed(struct ivshmem_migration_file *migf,
 				   const char __user *buf, size_t len)
 {
 	const struct vfio_devstate_sec *sec;
-	u64 next = vfio_devstate_dec_next(rf->dec, &sec);
-	void *dst = rf->bounce;
+	u64 next = vfio_devstate_dec_next(migf->dec, &sec);
+	void *dst = migf->bounce;
 	size_t n;
 	int ret;
 
-	if (sec && sec->type == VFIO_DEVSTATE_SEC_CHUNK && rf->staged) {
+	if (sec && sec->type == VFIO_DEVSTATE_SEC_CHUNK && migf->staged) {
 		n = min_t(u64, len, next);
-		dst = rf->stage + (sec->length - next);
+		dst = migf->chunk + (sec->length - next);
 	} else {
 		n = min_t(size_t, len, IVSHMEM_BOUNCE_LEN);
 		if (next && next < n)
@@ -254,38 +220,38 @@ static ssize_t ivshmem_resume_feed(struct ivshmem_resume_file *rf,
 	}
 	if (copy_from_user(dst, buf, n))
 		return -EFAULT;
-	ret = vfio_devstate_dec_feed(rf->dec, dst, n);
+	ret = vfio_devstate_dec_feed(migf->dec, dst, n);
 	return ret < 0 ? ret : n;
 }
 
 static ssize_t ivshmem_resume_write(struct file *filp, const char __user *buf,
 				    size_t len, loff_t *pos)
 {
-	struct ivshmem_resume_file *rf = filp->private_data;
+	struct ivshmem_migration_file *migf = filp->private_data;
 	ssize_t done = 0, n;
 	int ret = 0;
 
 	if (pos)
 		return -ESPIPE;
 
-	mutex_lock(&rf->lock);
-	if (rf->disabled) {
+	mutex_lock(&migf->lock);
+	if (migf->disabled) {
 		ret = -ENODEV;
 		goto out;
 	}
-	if (rf->error) {
-		ret = rf->error;
+	if (migf->error) {
+		ret = migf->error;
 		goto out;
 	}
 	while (len) {
-		n = ivshmem_resume_feed(rf, buf + done, len);
+		n = ivshmem_resume_feed(migf, buf + done, len);
 		if (n == -EFAULT) {
 			ret = n;
 			break;
 		}
 		if (n < 0) {
 			ret = n;
-			ivshmem_resume_dec_failed(rf, ret);
+			ivshmem_resume_dec_failed(migf, ret);
 			/* The write that completes a refused part fails. */
 			done = 0;
 			break;
@@ -294,7 +260,7 @@ static ssize_t ivshmem_resume_write(struct file *filp, const char __user *buf,
 		len -= n;
 	}
 out:
-	mutex_unlock(&rf->lock);
+	mutex_unlock(&migf->lock);
 	return done ? done : ret;
 }
 
@@ -304,9 +270,9 @@ out:
  * or where fault injection says so (debugfs fail_resume_apply, for the
  * ERROR-state test).
  */
-static int ivshmem_resume_apply(struct ivshmem_resume_file *rf)
+static int ivshmem_resume_apply(struct ivshmem_migration_file *migf)
 {
-	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	struct ivshmem_vfio_pci_device *ivdev = migf->ivdev;
 	u16 cmd;
 	int ret;
 
@@ -315,28 +281,30 @@ static int ivshmem_resume_apply(struct ivshmem_resume_file *rf)
 	ret = ivshmem_mem_access_begin(ivdev, &cmd);
 	if (ret)
 		return ret;
-	ret = ivdev->dev_ops->load_state(ivdev, rf->state);
+	ret = ivshmem_regs_load(ivdev, migf->state);
 	ivshmem_mem_access_end(ivdev, cmd);
 	return ret;
 }
 
 /**
  * ivshmem_resume_finish - RESUMING -> STOP: check the stream, apply it
- * @rf: the current resuming file, state_mutex held
+ * @migf: the current resuming file, state_mutex held
  * @state_lost: set if it failed after the device was written: the device
  *	then holds part of the stream's state and part of its own, a state
  *	of neither end of the migration
  */
-int ivshmem_resume_finish(struct ivshmem_resume_file *rf, bool *state_lost)
+int ivshmem_resume_finish(struct ivshmem_migration_file *migf,
+			  bool *state_lost)
 {
-	struct ivshmem_vfio_pci_device *ivdev = rf->ivdev;
+	struct ivshmem_vfio_pci_device *ivdev = migf->ivdev;
 	char msg[VFIO_DEVSTATE_MSG_LEN];
 	unsigned long hole;
 	int ret;
 
+	lockdep_assert_held(&ivdev->state_mutex);
 	*state_lost = false;
-	mutex_lock(&rf->lock);
-	ret = rf->error;
+	mutex_lock(&migf->lock);
+	ret = migf->error;
 	if (ret) {
 		/* Logged when refused; user space may retry in a loop. */
 		dev_err_ratelimited(ivdev_dev(ivdev),
@@ -344,50 +312,50 @@ int ivshmem_resume_finish(struct ivshmem_resume_file *rf, bool *state_lost)
 				    -ret);
 		goto out;
 	}
-	ret = vfio_devstate_dec_finish(rf->dec);
+	ret = vfio_devstate_dec_finish(migf->dec);
 	if (ret) {
-		ret = ivshmem_resume_dec_failed(rf, ret);
+		ret = ivshmem_resume_dec_failed(migf, ret);
 		goto out;
 	}
-	if (!rf->state_seen) {
-		ret = ivshmem_resume_refuse(rf, -ENODATA, "incomplete",
+	if (!migf->state_seen) {
+		ret = ivshmem_resume_refuse(migf, -ENODATA, "incomplete",
 					    "stream has no device section");
 		goto out;
 	}
-	hole = find_first_zero_bit(rf->covered, rf->nr_granules);
-	if (hole < rf->nr_granules) {
+	hole = find_first_zero_bit(migf->covered, migf->nr_granules);
+	if (hole < migf->nr_granules) {
 		snprintf(msg, sizeof(msg),
 			 "stream leaves device memory at 0x%llx unwritten",
 			 (u64)hole << IVSHMEM_COVER_SHIFT);
-		ret = ivshmem_resume_refuse(rf, -ENODATA, "incomplete", msg);
+		ret = ivshmem_resume_refuse(migf, -ENODATA, "incomplete", msg);
 		goto out;
 	}
-	ret = ivshmem_resume_apply(rf);
+	ret = ivshmem_resume_apply(migf);
 	if (ret) {
 		/* BAR2 holds the stream's memory, the registers are not. */
 		*state_lost = true;
 		snprintf(msg, sizeof(msg),
 			 "cannot write the register state (%d)", ret);
-		ret = ivshmem_resume_refuse(rf, ret,
+		ret = ivshmem_resume_refuse(migf, ret,
 					    vfio_devstate_reason_name(VFIO_DEVSTATE_R_CALLBACK),
 					    msg);
 	}
 out:
-	mutex_unlock(&rf->lock);
+	mutex_unlock(&migf->lock);
 	return ret;
 }
 
 static int ivshmem_resume_release(struct inode *inode, struct file *filp)
 {
-	struct ivshmem_resume_file *rf = filp->private_data;
+	struct ivshmem_migration_file *migf = filp->private_data;
 
-	kvfree(rf->dec);
-	bitmap_free(rf->covered);
-	kvfree(rf->bounce);
-	kvfree(rf->stage);
-	kfree(rf->state);
-	mutex_destroy(&rf->lock);
-	kfree(rf);
+	kvfree(migf->dec);
+	bitmap_free(migf->covered);
+	kvfree(migf->bounce);
+	kvfree(migf->chunk);
+	kfree(migf->state);
+	mutex_destroy(&migf->lock);
+	kfree(migf);
 	return 0;
 }
 
@@ -405,50 +373,51 @@ static const struct file_operations ivshmem_resume_fops = {
  */
 struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 {
-	struct ivshmem_resume_file *rf;
+	struct ivshmem_migration_file *migf;
 	struct file *filp;
 	int ret = -ENOMEM;
 
-	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
-	if (!rf)
+	lockdep_assert_held(&ivdev->state_mutex);
+	migf = kzalloc_obj(*migf, GFP_KERNEL_ACCOUNT);
+	if (!migf)
 		return ERR_PTR(-ENOMEM);
-	rf->nr_granules = DIV_ROUND_UP_ULL(ivdev->mem_size,
-					   1ULL << IVSHMEM_COVER_SHIFT);
-	rf->covered = bitmap_zalloc(rf->nr_granules, GFP_KERNEL_ACCOUNT);
-	rf->dec = kvzalloc(sizeof(*rf->dec), GFP_KERNEL_ACCOUNT);
-	rf->bounce = kvmalloc(IVSHMEM_BOUNCE_LEN, GFP_KERNEL_ACCOUNT);
-	rf->stage = kvmalloc(IVSHMEM_STAGE_LEN, GFP_KERNEL_ACCOUNT);
-	rf->state = kzalloc(ivdev->dev_ops->state_len, GFP_KERNEL_ACCOUNT);
-	if (!rf->covered || !rf->dec || !rf->bounce || !rf->stage ||
-	    !rf->state)
+	migf->nr_granules = DIV_ROUND_UP_ULL(ivdev->mem_size,
+					     1ULL << IVSHMEM_COVER_SHIFT);
+	migf->covered = bitmap_zalloc(migf->nr_granules, GFP_KERNEL_ACCOUNT);
+	migf->dec = kvzalloc_obj(*migf->dec, GFP_KERNEL_ACCOUNT);
+	migf->bounce = kvmalloc(IVSHMEM_BOUNCE_LEN, GFP_KERNEL_ACCOUNT);
+	migf->chunk = kvmalloc(IVSHMEM_CHUNK_LEN, GFP_KERNEL_ACCOUNT);
+	migf->state = kzalloc(IVSHMEM_STATE_LEN, GFP_KERNEL_ACCOUNT);
+	if (!migf->covered || !migf->dec || !migf->bounce || !migf->chunk ||
+	    !migf->state)
 		goto err_free;
 
-	mutex_init(&rf->lock);
-	rf->ivdev = ivdev;
-	rf->region_size[ivdev->dev_ops->mem_bar] = ivdev->mem_size;
-	vfio_devstate_dec_init(rf->dec, &ivshmem_resume_dec_ops, rf);
-	vfio_devstate_dec_set_local(rf->dec, &ivdev->desc);
-	vfio_devstate_dec_set_regions(rf->dec, rf->region_size,
+	mutex_init(&migf->lock);
+	migf->ivdev = ivdev;
+	migf->region_size[IVSHMEM_MEM_BAR] = ivdev->mem_size;
+	vfio_devstate_dec_init(migf->dec, &ivshmem_resume_dec_ops, migf);
+	vfio_devstate_dec_set_local(migf->dec, &ivdev->desc);
+	vfio_devstate_dec_set_regions(migf->dec, migf->region_size,
 				      IVSHMEM_NR_REGIONS);
 
 	filp = anon_inode_getfile("ivshmem_vfio_resume", &ivshmem_resume_fops,
-				  rf, O_WRONLY);
+				  migf, O_WRONLY);
 	if (IS_ERR(filp)) {
 		ret = PTR_ERR(filp);
-		mutex_destroy(&rf->lock);
+		mutex_destroy(&migf->lock);
 		goto err_free;
 	}
-	rf->filp = filp;
+	migf->filp = filp;
 	stream_open(filp->f_inode, filp);
-	ivdev->resuming = rf;
+	ivdev->resuming = migf;
 	return filp;
 
 err_free:
-	kvfree(rf->dec);
-	bitmap_free(rf->covered);
-	kvfree(rf->bounce);
-	kvfree(rf->stage);
-	kfree(rf->state);
-	kfree(rf);
+	kvfree(migf->dec);
+	bitmap_free(migf->covered);
+	kvfree(migf->bounce);
+	kvfree(migf->chunk);
+	kfree(migf->state);
+	kfree(migf);
 	return ERR_PTR(ret);
 }

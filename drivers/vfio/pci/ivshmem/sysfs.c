@@ -41,12 +41,10 @@ static ssize_t format_version_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
 	struct ivshmem_vfio_pci_device *ivdev = dev_to_ivdev(dev);
-	unsigned int minor;
 
-	ivshmem_state_mutex_lock(ivdev);
-	minor = ivdev->emit_minor;
-	ivshmem_state_mutex_unlock(ivdev);
-	return sysfs_emit(buf, "%u.%u\n", VFIO_DEVSTATE_MAJOR, minor);
+	/* A read changes nothing: no state_mutex, no deferred reset. */
+	return sysfs_emit(buf, "%u.%u\n", VFIO_DEVSTATE_MAJOR,
+			  READ_ONCE(ivdev->emit_minor));
 }
 
 /* Parse "MAJOR.MINOR" of a version this driver can write; -1 if none. */
@@ -87,7 +85,7 @@ static ssize_t format_version_store(struct device *dev,
 			 "format_version: cannot change during a migration\n");
 		ret = -EBUSY;
 	} else {
-		ivdev->emit_minor = minor;
+		WRITE_ONCE(ivdev->emit_minor, minor);
 	}
 	ivshmem_state_mutex_unlock(ivdev);
 	return ret;
@@ -115,9 +113,20 @@ static struct attribute *ivshmem_vfio_pci_attrs[] = {
 	NULL,
 };
 
+/* Only where migration is offered (a BAR2 of whole pages). */
+static umode_t ivshmem_vfio_pci_attr_visible(struct kobject *kobj,
+					     struct attribute *attr, int n)
+{
+	struct ivshmem_vfio_pci_device *ivdev =
+		dev_to_ivdev(kobj_to_dev(kobj));
+
+	return ivdev->core_device.vdev.mig_ops ? attr->mode : 0;
+}
+
 static const struct attribute_group ivshmem_vfio_pci_group = {
 	.name = "vfio_devstate",
 	.attrs = ivshmem_vfio_pci_attrs,
+	.is_visible = ivshmem_vfio_pci_attr_visible,
 };
 
 const struct attribute_group *ivshmem_vfio_pci_groups[] = {
