@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vfio-devstate codec: in-kernel API (also built in user space through
- * drivers/vfio/devstate/devstate_port.h).
+ * vfio-devstate codec: in-kernel API.  The same sources build in user
+ * space against the stand-ins of tools/include (the vfio-devstate tool).
  *
  * Wire format: include/uapi/linux/vfio_devstate.h and
  * Documentation/userspace-api/vfio-devstate.rst.
@@ -9,10 +9,8 @@
 #ifndef _LINUX_VFIO_DEVSTATE_H
 #define _LINUX_VFIO_DEVSTATE_H
 
-#ifdef __KERNEL__
 #include <linux/bits.h>
 #include <linux/types.h>
-#endif
 #include <uapi/linux/vfio_devstate.h>
 
 /* Longest reason text, NUL included. */
@@ -85,8 +83,6 @@ struct vfio_devstate_reason {
 
 /* CRC32C (Castagnoli), as used for every CRC field of the stream. */
 #define VFIO_DEVSTATE_CRC_SEED		0xffffffffU
-u32 vfio_devstate_crc_update(u32 crc, const void *buf, size_t len);
-u32 vfio_devstate_crc32c(const void *buf, size_t len);
 
 /* ---- encoder ---- */
 
@@ -227,27 +223,13 @@ int vfio_devstate_dec_feed(struct vfio_devstate_dec *dec, const void *data,
 u64 vfio_devstate_dec_next(const struct vfio_devstate_dec *dec,
 			   const struct vfio_devstate_sec **sec);
 int vfio_devstate_dec_finish(struct vfio_devstate_dec *dec);
-bool vfio_devstate_dec_done(const struct vfio_devstate_dec *dec);
 const struct vfio_devstate_reason *
 vfio_devstate_dec_error(const struct vfio_devstate_dec *dec);
 
-/* ---- validation, comparison, text ---- */
+/* ---- reasons, text ---- */
 
-/* Label the two sides "stream"/"device" instead of "source"/"destination". */
-#define VFIO_DEVSTATE_COMPAT_STREAM	BIT(0)
-
-int vfio_devstate_desc_validate(const struct vfio_devstate_desc *desc,
-				struct vfio_devstate_reason *reason);
-int vfio_devstate_compat(const struct vfio_devstate_desc *src,
-			 const struct vfio_devstate_desc *dst,
-			 struct vfio_devstate_reason *reasons,
-			 unsigned int max, unsigned int flags);
-int vfio_devstate_reason_errno(int code);
 const char *vfio_devstate_reason_name(int code);
 ssize_t vfio_devstate_desc_format(const struct vfio_devstate_desc *desc,
 				  char *buf, size_t size);
-int vfio_devstate_desc_parse(struct vfio_devstate_desc *desc,
-			     const char *text, size_t len,
-			     struct vfio_devstate_reason *reason);
 
 #endif /* _LINUX_VFIO_DEVSTATE_H */

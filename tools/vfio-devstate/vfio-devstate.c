@@ -3,10 +3,11 @@
  * vfio-devstate: inspect vfio-devstate migration streams and compare
  * device compatibility descriptors.  See usage() or vfio-devstate.1.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <fcntl.h>
-#include "devstate_port.h"
+#include "libdevstate.h"
 
 static const char usage_text[] =
 "Usage: vfio-devstate [--json] COMMAND ARGS\n"

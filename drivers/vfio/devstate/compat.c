@@ -3,6 +3,8 @@
  * vfio-devstate codec: validating and comparing compatibility descriptors,
  * and the rejection classes with their errnos and reason texts.
  */
+#include <kunit/visibility.h>
+
 #include "internal.h"
 
 static const struct {
@@ -48,7 +50,6 @@ int vfio_devstate_reason_errno(int code)
 		return -EINVAL;
 	return -ds_classes[code].err;
 }
-EXPORT_SYMBOL_GPL(vfio_devstate_reason_errno);
 
 /**
  * vfio_devstate_reason_name() - short stable name of a rejection class
@@ -165,7 +166,6 @@ int vfio_devstate_desc_validate(const struct vfio_devstate_desc *desc,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(vfio_devstate_desc_validate);
 
 struct ds_cmp {
 	struct vfio_devstate_reason *r;
@@ -311,4 +311,4 @@ int vfio_devstate_compat(const struct vfio_devstate_desc *src,
 			    c.src, src->caps, c.dst, dst->caps, missing);
 	return c.count;
 }
-EXPORT_SYMBOL_GPL(vfio_devstate_compat);
+EXPORT_SYMBOL_IF_KUNIT(vfio_devstate_compat);

@@ -536,7 +536,6 @@ bool vfio_devstate_dec_done(const struct vfio_devstate_dec *dec)
 {
 	return dec->state == DS_DONE;
 }
-EXPORT_SYMBOL_GPL(vfio_devstate_dec_done);
 
 /**
  * vfio_devstate_dec_error() - the latched error

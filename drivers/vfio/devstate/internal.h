@@ -1,11 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vfio-devstate codec: helpers shared by the codec sources only.
+ * vfio-devstate codec: what the codec sources share with each other, with
+ * its KUnit test and with the user-space builds of the same sources (the
+ * vfio-devstate tool, the unit tests and fuzzers), but with no driver.
  */
 #ifndef _VFIO_DEVSTATE_INTERNAL_H
 #define _VFIO_DEVSTATE_INTERNAL_H
 
-#include "devstate_port.h"
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <linux/vfio_devstate.h>
+
+u32 vfio_devstate_crc_update(u32 crc, const void *buf, size_t len);
+u32 vfio_devstate_crc32c(const void *buf, size_t len);
+bool vfio_devstate_dec_done(const struct vfio_devstate_dec *dec);
+
+/* Label the two sides "stream"/"device" instead of "source"/"destination". */
+#define VFIO_DEVSTATE_COMPAT_STREAM	BIT(0)
+
+int vfio_devstate_desc_validate(const struct vfio_devstate_desc *desc,
+				struct vfio_devstate_reason *reason);
+int vfio_devstate_compat(const struct vfio_devstate_desc *src,
+			 const struct vfio_devstate_desc *dst,
+			 struct vfio_devstate_reason *reasons,
+			 unsigned int max, unsigned int flags);
+int vfio_devstate_reason_errno(int code);
 
 /* Byte-wise little-endian access: alignment and host order never matter. */
 static inline void ds_put16(u8 *p, u16 v)

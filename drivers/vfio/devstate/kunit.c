@@ -13,6 +13,8 @@
 #include <linux/string.h>
 #include <linux/vfio_devstate.h>
 
+#include "internal.h"
+
 static void kds_desc(struct vfio_devstate_desc *d, u64 bar2_size)
 {
 	memset(d, 0, sizeof(*d));
@@ -202,3 +204,9 @@ kunit_test_suite(vfio_devstate_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests of the vfio-devstate codec");
+/* Up to 6.12 the namespace was a bare name (the Makefile says which). */
+#ifdef VFIO_DEVSTATE_NS_BARE
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+#else
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
+#endif

@@ -14,14 +14,17 @@
 DS_DIR := drivers/vfio/devstate
 DS_T := tools/testing/devstate
 DS_OUT := $(BUILD)/devstate
-DS_CODEC := $(addprefix $(DS_DIR)/,crc.c encode.c decode.c compat.c text.c)
-DS_HDRS := $(wildcard $(DS_DIR)/*.h) include/linux/vfio_devstate.h \
+DS_LIB := tools/lib/vfio_devstate
+DS_CODEC := $(addprefix $(DS_DIR)/,crc.c encode.c decode.c compat.c text.c) \
+	$(addprefix $(DS_LIB)/,crc32c.c desc_parse.c)
+DS_HDRS := $(wildcard $(DS_DIR)/*.h $(DS_LIB)/*.h tools/include/*/*.h) \
+	include/linux/vfio_devstate.h \
 	include/uapi/linux/vfio_devstate.h $(DS_T)/sample.h
 DS_CC ?= gcc
 DS_CLANG ?= $(firstword $(shell command -v clang-14 clang 2>/dev/null))
 DS_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -Wno-sign-compare \
 	-Wno-unused-parameter -Wno-missing-field-initializers \
-	-Iinclude -I$(DS_DIR) -I$(DS_T)
+	-Itools/include -Iinclude -I$(DS_LIB) -I$(DS_DIR) -I$(DS_T)
 DS_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 FUZZ_SECONDS ?= 300

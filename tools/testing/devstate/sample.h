@@ -6,7 +6,7 @@
 #ifndef _DEVSTATE_SAMPLE_H
 #define _DEVSTATE_SAMPLE_H
 
-#include "devstate_port.h"
+#include "libdevstate.h"
 
 /* Size of the sample's memory region 0 (the ivshmem BAR2 stand-in). */
 #define SAMPLE_REGION_SIZE	4096
