@@ -59,7 +59,8 @@ enum ivshmem_save_step {
  * @bounce: IVSHMEM_BOUNCE_LEN bytes between the BAR or the decoder and
  *	    user space
  * @state: the device section's payload (IVSHMEM_STATE_LEN bytes)
- * @wq: saving: poll() waits here for pre-copy data
+ * @wq: poll() waits here (saving: for pre-copy data); woken when the
+ *	file is disabled
  * @stop_copy: saving: the device is stopped and its state captured
  * @ended: saving: the end record was handed out
  * @state_sent: saving: the device section is staged or read

@@ -393,6 +393,7 @@ struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 		goto err_free;
 
 	mutex_init(&migf->lock);
+	init_waitqueue_head(&migf->wq);
 	migf->ivdev = ivdev;
 	migf->region_size[IVSHMEM_MEM_BAR] = ivdev->mem_size;
 	vfio_devstate_dec_init(migf->dec, &ivshmem_resume_dec_ops, migf);
