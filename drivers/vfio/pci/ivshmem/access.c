@@ -241,6 +241,18 @@ static pgprot_t ivshmem_prot_rw(struct vm_area_struct *vma)
 	return pgprot_decrypted(pgprot_noncached(vm_get_page_prot(vma->vm_flags)));
 }
 
+/* Map @pfn with one PMD, or fall back to smaller pages. */
+static vm_fault_t ivshmem_insert_pfn_huge(struct vm_fault *vmf,
+					  unsigned long pfn, unsigned int order)
+{
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	if (order == PMD_ORDER)
+		return vmf_insert_pfn_pmd(vmf, pfn,
+					  vmf->vma->vm_flags & VM_WRITE);
+#endif
+	return VM_FAULT_FALLBACK;
+}
+
 static vm_fault_t ivshmem_mmap_huge_fault(struct vm_fault *vmf,
 					  unsigned int order)
 {
@@ -268,8 +280,7 @@ static vm_fault_t ivshmem_mmap_huge_fault(struct vm_fault *vmf,
 	if (order) {
 		/* Tracking is per 4 KiB page. */
 		ret = tracked ? VM_FAULT_FALLBACK :
-		      ivshmem_insert_pfn_huge(vmf, pfn, order,
-					      vma->vm_flags & VM_WRITE);
+		      ivshmem_insert_pfn_huge(vmf, pfn, order);
 		goto out;
 	}
 	if (tracked && write)
@@ -316,7 +327,7 @@ static vm_fault_t ivshmem_mmap_pfn_mkwrite(struct vm_fault *vmf)
  */
 static const struct vm_operations_struct ivshmem_mmap_ops = {
 	.fault = ivshmem_mmap_fault,
-#ifdef IVSHMEM_HAVE_HUGE_PFNMAP
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
 	.huge_fault = ivshmem_mmap_huge_fault,
 #endif
 	.pfn_mkwrite = ivshmem_mmap_pfn_mkwrite,
@@ -335,7 +346,7 @@ int ivshmem_vfio_pci_mmap(struct vfio_device *core_vdev,
 
 	/* The checks vfio_pci_core_mmap() makes for a BAR. */
 	if (!(vma->vm_flags & VM_SHARED) || !vdev->bar_mmap_supported[bar] ||
-	    !ivshmem_bar_mapped(vdev, bar))
+	    IS_ERR_OR_NULL(vdev->barmap[bar]))
 		return -EINVAL;
 	req_start = (u64)ivshmem_vma_page(vma, vma->vm_start) << PAGE_SHIFT;
 	req_len = vma->vm_end - vma->vm_start;

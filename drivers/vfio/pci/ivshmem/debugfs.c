@@ -51,8 +51,12 @@ static int save_show(struct seq_file *m, void *unused)
 		dirty = bitmap_weight(ivdev->dirty, ivdev->nr_pages);
 	up_read(&vdev->memory_lock);
 
+#ifdef IVSHMEM_HAVE_PRECOPY_INFO_V2
 	seq_printf(m, "precopy_info_v2 %d\n",
-		   ivshmem_precopy_info_v2(&vdev->vdev));
+		   READ_ONCE(vdev->vdev.precopy_info_v2));
+#else
+	seq_puts(m, "precopy_info_v2 0\n");
+#endif
 	seq_printf(m, "tracking %d\n", tracking);
 	seq_printf(m, "dirty_pages %lu\n", dirty);
 	seq_printf(m, "current_bytes %llu\n", st.cur_bytes);

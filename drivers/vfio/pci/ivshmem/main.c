@@ -47,7 +47,14 @@ static int ivshmem_vfio_pci_init_dev(struct vfio_device *core_vdev)
 				     VFIO_MIGRATION_P2P |
 				     VFIO_MIGRATION_PRE_COPY;
 	core_vdev->mig_ops = &ivshmem_migration_ops;
-	if (IVSHMEM_HAVE_DMA_LOGGING)
+	/*
+	 * The vfio core hands DMA_LOGGING_REPORT to a driver through
+	 * iova_bitmap, which only CONFIG_IOMMUFD_DRIVER builds (Kconfig
+	 * selects it; an out-of-tree build may lack it).  Without it the
+	 * core fails every report, and a VMM offered DMA logging would fail
+	 * the migration at its first dirty sync.
+	 */
+	if (IS_ENABLED(CONFIG_IOMMUFD_DRIVER))
 		core_vdev->log_ops = &ivshmem_log_ops;
 	else
 		dev_info(&pdev->dev,
@@ -64,6 +71,16 @@ static void ivshmem_vfio_pci_release_dev(struct vfio_device *core_vdev)
 	vfio_pci_core_release_dev(core_vdev);
 }
 
+/* The kernel's own mappings of the BARs, for the streams. */
+static int ivshmem_map_bars(struct vfio_pci_core_device *vdev)
+{
+	void __iomem *io = vfio_pci_core_get_iomap(vdev, IVSHMEM_REG_BAR);
+
+	if (!IS_ERR(io))
+		io = vfio_pci_core_get_iomap(vdev, IVSHMEM_MEM_BAR);
+	return PTR_ERR_OR_ZERO(io);
+}
+
 static int ivshmem_vfio_pci_open_device(struct vfio_device *core_vdev)
 {
 	struct ivshmem_vfio_pci_device *ivdev = to_ivdev(core_vdev);
@@ -75,10 +92,7 @@ static int ivshmem_vfio_pci_open_device(struct vfio_device *core_vdev)
 		return ret;
 
 	if (core_vdev->mig_ops) {
-		/* The kernel's own mappings of the BARs, for the streams. */
-		ret = ivshmem_setup_barmap(vdev, IVSHMEM_REG_BAR);
-		if (!ret)
-			ret = ivshmem_setup_barmap(vdev, IVSHMEM_MEM_BAR);
+		ret = ivshmem_map_bars(vdev);
 		if (ret) {
 			dev_err(ivdev_dev(ivdev), "cannot map BARs: %d\n", ret);
 			vfio_pci_core_disable(vdev);
@@ -125,8 +139,12 @@ static const struct vfio_device_ops ivshmem_vfio_pci_ops = {
 	.mmap = ivshmem_vfio_pci_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,
-	IVSHMEM_OPS_MATCH_TOKEN
-	IVSHMEM_OPS_REGION_INFO
+#ifdef IVSHMEM_HAVE_MATCH_TOKEN_UUID
+	.match_token_uuid = vfio_pci_core_match_token_uuid,
+#endif
+#ifdef IVSHMEM_HAVE_REGION_INFO_CAPS
+	.get_region_info_caps = vfio_pci_ioctl_get_region_info,
+#endif
 	.bind_iommufd = vfio_iommufd_physical_bind,
 	.unbind_iommufd = vfio_iommufd_physical_unbind,
 	.attach_ioas = vfio_iommufd_physical_attach_ioas,

@@ -419,8 +419,8 @@ static long ivshmem_save_ioctl(struct file *filp, unsigned int cmd,
 	u64 pending;
 	int ret;
 
-	ret = ivshmem_precopy_info_in(&migf->ivdev->core_device.vdev, cmd, arg,
-				      &info);
+	ret = vfio_check_precopy_ioctl(&migf->ivdev->core_device.vdev, cmd, arg,
+				       &info);
 	if (ret)
 		return ret;
 
