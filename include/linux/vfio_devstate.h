@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vfio-devstate codec: in-kernel API.  The same sources build in user
- * space against the stand-ins of tools/include (the vfio-devstate tool).
+ * vfio-devstate codec: in-kernel API.
  *
  * Wire format: include/uapi/linux/vfio_devstate.h and
  * Documentation/userspace-api/vfio-devstate.rst.

@@ -3,8 +3,7 @@
  * vfio-devstate codec: CRC32C (Castagnoli, reflected polynomial 0x82f63b78,
  * initial value and final xor 0xffffffff) for every CRC field of a stream.
  *
- * The crc32c() library does the work (in user space, the stand-in of
- * tools/lib/vfio_devstate/crc32c.c).  vfio_devstate_crc_update()
+ * The crc32c() library does the work.  vfio_devstate_crc_update()
  * carries the raw register (no final xor) so that a CRC can be computed over
  * pieces: seed with VFIO_DEVSTATE_CRC_SEED, xor the result with 0xffffffff.
  */

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vfio-devstate codec: what the codec sources share with each other, with
- * its KUnit test and with the user-space builds of the same sources (the
- * vfio-devstate tool, the unit tests and fuzzers), but with no driver.
+ * vfio-devstate codec: what the codec sources share with each other and
+ * with its tests, but not with drivers.
  */
 #ifndef _VFIO_DEVSTATE_INTERNAL_H
 #define _VFIO_DEVSTATE_INTERNAL_H

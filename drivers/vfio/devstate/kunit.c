@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests of the vfio-devstate codec, run in the kernel it will serve
- * (the test bed's debug kernel loads this module; its results go to the
- * kernel log as KTAP).  The exhaustive tests are host-side
- * (tools/testing/devstate/); these check that the kernel build of the
- * same sources, with the kernel's crc32c(), behaves the same.
+ * KUnit tests of the vfio-devstate codec, run in the kernel it will serve:
+ * encoding, decoding in pieces of any size, and the compatibility check,
+ * with the kernel's crc32c().
  */
 #include <kunit/test.h>
 #include <linux/errno.h>

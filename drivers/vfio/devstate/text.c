@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vfio-devstate codec: the text form of a compatibility descriptor, as a
- * driver's sysfs attribute prints it.  Its reader is user space's
- * (tools/lib/vfio_devstate/desc_parse.c).
+ * driver's sysfs attribute prints it.  Only user space reads it.
  *
  * One "key value..." line per field; see vfio_devstate_desc_format().
  */
