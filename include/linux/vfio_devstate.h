@@ -39,13 +39,14 @@ struct vfio_devstate_pval {
  * @subsys_device: PCI subsystem device id
  * @class_code: 24-bit PCI class code
  * @revision: PCI revision id
+ * @major: format major version of the stream the decoder read
+ * @minor: format minor version of the stream the decoder read
  * @flags: VFIO_DEVSTATE_HF_* (header flags; not part of compatibility)
  * @caps: capability bits
  * @nr_params: entries used in @params
  * @params: exact-match parameters
  *
- * The decoder also reports @major and @minor of the stream it read; the
- * encoder ignores them.
+ * The encoder ignores @major and @minor.
  */
 struct vfio_devstate_desc {
 	char model[VFIO_DEVSTATE_MODEL_LEN];
@@ -187,13 +188,13 @@ struct vfio_devstate_dec_ops {
  * 6 KiB, so allocate it rather than put it on a kernel stack.
  */
 struct vfio_devstate_dec {
-	/* configuration */
+	/* private: configuration */
 	const struct vfio_devstate_dec_ops *ops;
 	void *priv;
 	const struct vfio_devstate_desc *local;
 	const u64 *region_size;
 	unsigned int nr_regions;
-	/* progress */
+	/* private: progress */
 	int state;
 	u64 pos;
 	u64 part_start;

@@ -24,7 +24,7 @@ HOST_PACKAGES=(
 	build-essential gcc-12 bc bison flex libelf-dev libssl-dev dwarves
 	ccache sparse clang libclang-rt-14-dev llvm
 	qemu-system-x86 busybox-static cpio kmod socat xz-utils zstd
-	python3-docutils
+	python3-docutils python3-git python3-ply unifdef
 )
 
 log() { printf '# setup: %s\n' "$*" >&2; }

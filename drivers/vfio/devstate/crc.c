@@ -35,7 +35,6 @@ u32 vfio_devstate_crc_update(u32 crc, const void *buf, size_t len)
 	return crc;
 }
 
-
 /**
  * vfio_devstate_crc32c() - CRC32C of a buffer
  * @buf: bytes

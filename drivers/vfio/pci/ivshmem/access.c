@@ -375,7 +375,9 @@ int ivshmem_vfio_pci_mmap(struct vfio_device *core_vdev,
  * vfio_pci_core does for its own accesses that need the BARs, hold
  * memory_lock for write, so that neither user space nor a reset sees the
  * change, and turn memory decoding on for the duration.  The function must
- * be in D0.  Returns 0 with the lock held, or -EIO without it.
+ * be in D0.
+ *
+ * Return: 0 with the lock held, or -EIO without it.
  */
 int ivshmem_mem_access_begin(struct ivshmem_vfio_pci_device *ivdev, u16 *cmd)
 {

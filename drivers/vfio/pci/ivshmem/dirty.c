@@ -167,8 +167,9 @@ static bool ivshmem_dirty_run(struct ivshmem_vfio_pci_device *ivdev,
  * @len: set to the byte length of the run
  *
  * Its bits are cleared and, while tracking, its user mappings zapped, so
- * the caller may copy it afterwards without losing a write.  Returns
- * false if no page is dirty.
+ * the caller may copy it afterwards without losing a write.
+ *
+ * Return: false if no page is dirty.
  */
 bool ivshmem_dirty_take(struct ivshmem_vfio_pci_device *ivdev,
 			unsigned long *cursor, u64 *off, u64 *len)
@@ -194,8 +195,8 @@ bool ivshmem_dirty_take(struct ivshmem_vfio_pci_device *ivdev,
  *                              takes now
  * @ivdev: the device, memory_lock held
  *
- * Exactly what ivshmem_dirty_take() hands out as chunk sections until it
- * returns false, if no page is written meanwhile.
+ * Return: exactly what ivshmem_dirty_take() hands out as chunk sections
+ * until it returns false, if no page is written meanwhile.
  */
 u64 ivshmem_dirty_stream_bytes(struct ivshmem_vfio_pci_device *ivdev)
 {

@@ -77,6 +77,8 @@ void ivshmem_describe(struct ivshmem_vfio_pci_device *ivdev,
  * @buf: IVSHMEM_STATE_LEN bytes
  *
  * Leaves the device as it found it.
+ *
+ * Return: 0 (register reads cannot fail).
  */
 int ivshmem_regs_save(struct ivshmem_vfio_pci_device *ivdev, void *buf)
 {
@@ -97,6 +99,8 @@ int ivshmem_regs_save(struct ivshmem_vfio_pci_device *ivdev, void *buf)
  * ivshmem_regs_load - apply a register state ivshmem_regs_save() captured
  * @ivdev: the device, its BARs accessible
  * @buf: IVSHMEM_STATE_LEN bytes
+ *
+ * Return: 0 (register writes cannot fail).
  */
 int ivshmem_regs_load(struct ivshmem_vfio_pci_device *ivdev, const void *buf)
 {

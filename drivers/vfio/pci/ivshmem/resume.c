@@ -292,6 +292,8 @@ static int ivshmem_resume_apply(struct ivshmem_migration_file *migf)
  * @state_lost: set if it failed after the device was written: the device
  *	then holds part of the stream's state and part of its own, a state
  *	of neither end of the migration
+ *
+ * Return: 0, or the errno the stream was refused with (sticky).
  */
 int ivshmem_resume_finish(struct ivshmem_migration_file *migf,
 			  bool *state_lost)
@@ -369,7 +371,7 @@ static const struct file_operations ivshmem_resume_fops = {
  * ivshmem_resume_open - start a resuming stream
  * @ivdev: the device, state_mutex held
  *
- * Returns the file, also kept in ivdev->resuming, or an ERR_PTR.
+ * Return: the file, also kept in ivdev->resuming, or an ERR_PTR.
  */
 struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 {

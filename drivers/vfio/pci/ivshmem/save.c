@@ -55,6 +55,8 @@ static u64 ivshmem_state_section_len(struct ivshmem_vfio_pci_device *ivdev)
  * Header, device section, the whole memory BAR as chunks, end record:
  * what a stream that starts in STOP_COPY is, and what a VMM should
  * expect before any saving starts.
+ *
+ * Return: the length in bytes.
  */
 u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
 		       unsigned int minor)
@@ -99,7 +101,8 @@ static u64 ivshmem_save_pending(struct ivshmem_migration_file *migf)
  * ivshmem_save_remaining - exact bytes still to read to end the stream
  * @migf: the saving file, ivdev's state_mutex held
  *
- * In PRE_COPY: if the device stopped now, with the pages dirty now.
+ * Return: the bytes; in PRE_COPY, if the device stopped now, with the
+ * pages dirty now.
  */
 u64 ivshmem_save_remaining(struct ivshmem_migration_file *migf)
 {
@@ -159,6 +162,8 @@ static void ivshmem_save_note_stop(struct ivshmem_migration_file *migf)
  * @migf: the saving file, ivdev's state_mutex held
  *
  * User access to the BARs is already blocked.
+ *
+ * Return: 0, or -errno if the registers could not be read.
  */
 int ivshmem_save_stop_copy(struct ivshmem_migration_file *migf)
 {
@@ -509,7 +514,7 @@ static const struct file_operations ivshmem_save_fops = {
  * @ivdev: the device, state_mutex held
  * @precopy: entering PRE_COPY (running); false for STOP_COPY (stopped)
  *
- * Returns the file, also kept in ivdev->saving, or an ERR_PTR.
+ * Return: the file, also kept in ivdev->saving, or an ERR_PTR.
  */
 struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 			       bool precopy)
