@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The series suite (TAP): make series writes it, then
+#  - git am applies it to Debian's linux-source-7.3, giving the same tree;
+#  - every patch builds in-tree, in the trixie chroot with gcc 14, with
+#    Debian's 7.3 config and the series' options enabled (W=1);
+#  - 7.3's checkpatch.pl --strict reports nothing on any patch;
+#  - scripts/kernel-doc -none -Wall reports nothing on the series' sources.
+#
+#   check-series.sh OUT
+#
+# Environment: CACHE_DIR, KABI73.  The build directory of the kernel tree
+# (O=) is kept in the cache: after the first run only what changed builds.
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+KABI73=${KABI73:-7.3.4+deb13-amd64}
+out=$(realpath -m "$1")
+tree=$out/tree
+am=$out/am
+obj=$CACHE_DIR/series/obj-7.3
+config73=$CACHE_DIR/trixie/root/usr/src/linux-headers-$KABI73/.config
+# The host's python3 may not be the system's (pyenv): checkpatch and
+# kernel-doc want the system's modules.
+export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -s "${2:-/dev/null}" ] && sed 's/^/#   /' "$2" | tail -n 40
+}
+t() {
+	local what=$1 log=$out/last.log
+
+	shift
+	if "$@" >"$log" 2>&1; then ok "$what"; else not_ok "$what" "$log"; fi
+}
+
+echo "TAP version 13"
+mkdir -p "$out"
+if ! "$top/tools/series/mkseries.sh" "$out" >"$out/mkseries.log" 2>&1; then
+	not_ok "make series" "$out/mkseries.log"
+	echo "1..$n"
+	exit 1
+fi
+mapfile -t patches < <(ls "$out"/patches/[0-9]*.patch | grep -v /0000-)
+ok "make series: ${#patches[@]} patches and a cover letter"
+
+# git am onto a fresh clone of the base.
+rm -rf "$am"
+git clone -q --shared -b base "$CACHE_DIR/series/linux-7.3" "$am"
+git -C "$am" -c user.name=check -c user.email=check@localhost \
+	am -q "${patches[@]}" >"$out/am.log" 2>&1 &&
+	git -C "$am" fetch -q "$tree" series >>"$out/am.log" 2>&1 &&
+	git -C "$am" diff --quiet FETCH_HEAD HEAD -- >>"$out/am.log" 2>&1 &&
+	ok "git am applies the series to linux-source-7.3, giving the tree make series committed" ||
+	not_ok "git am applies the series to linux-source-7.3" "$out/am.log"
+
+# One build directory for every patch: Debian's 7.3 config, then the
+# series' options as each patch brings them.
+build_patch() {
+	local i=$1 dirs=()
+
+	[ -f "$obj/.config" ] || { mkdir -p "$obj" && cp "$config73" "$obj/.config"; }
+	"$am/scripts/config" --file "$obj/.config" -m KUNIT \
+		-m VFIO_DEVSTATE_KUNIT_TEST -m IVSHMEM_VFIO_PCI || return
+	IN_CHROOT_BIND="$am $obj" "$top/tools/testing/trixie/in-chroot.sh" \
+		sh -euc '
+		cd "$1"; obj=$2; shift 2
+		make -s O="$obj" olddefconfig
+		make -s O="$obj" -j2 modules_prepare
+		make -s O="$obj" headers
+		gcc -x c -fsyntax-only -Wall -Werror -I "$obj/usr/include" \
+			-include linux/vfio_devstate.h /dev/null
+		[ $# -eq 0 ] || make -s O="$obj" -j2 W=1 "$@"
+		' sh "$am" "$obj" $(for d in drivers/vfio/devstate drivers/vfio/pci/ivshmem; do
+			[ -d "$am/$d" ] && echo "$d/"; done) || return
+	# Each option the patch's Kconfig brings is on.
+	for opt in VFIO_DEVSTATE:drivers/vfio/devstate IVSHMEM_VFIO_PCI:drivers/vfio/pci/ivshmem; do
+		[ -d "$am/${opt#*:}" ] || continue
+		grep -q "^CONFIG_${opt%%:*}=m" "$obj/.config" ||
+			{ echo "CONFIG_${opt%%:*} is not m"; return 1; }
+	done
+}
+
+# Every patch, oldest first, in the am tree: bisectable.
+mkdir -p "$CACHE_DIR/series"
+exec 9>"$CACHE_DIR/series-build.lock"
+flock 9
+head=$(git -C "$am" rev-parse HEAD)
+for ((i = ${#patches[@]}; i >= 1; i--)); do
+	c=$(git -C "$am" rev-parse "HEAD~$((i - 1))")
+	git -C "$am" checkout -q --detach "$c"
+	t "patch $((${#patches[@]} - i + 1)) builds in-tree (W=1): $(git -C "$am" log -1 --format=%s)" \
+		build_patch "$i"
+done
+git -C "$am" checkout -q --detach "$head"
+flock -u 9
+
+for p in "${patches[@]}"; do
+	(cd "$am" && ./scripts/checkpatch.pl --strict -q "$p") >"$out/cp.log" 2>&1
+	if [ $? -eq 0 ] && [ ! -s "$out/cp.log" ]; then
+		ok "checkpatch --strict: $(basename "$p")"
+	else
+		not_ok "checkpatch --strict: $(basename "$p")" "$out/cp.log"
+	fi
+done
+
+mapfile -t srcs < <(cd "$am" && git diff --name-only origin/base HEAD -- '*.c' '*.h')
+(cd "$am" && scripts/kernel-doc -none -Wall "${srcs[@]}") >"$out/kdoc.log" 2>&1
+if [ $? -eq 0 ] && [ ! -s "$out/kdoc.log" ]; then
+	ok "kernel-doc -none -Wall: ${#srcs[@]} files of the series"
+else
+	not_ok "kernel-doc -none -Wall" "$out/kdoc.log"
+fi
+
+echo "1..$n"
+[ $failed -eq 0 ]
