@@ -94,7 +94,7 @@ exec 9>"$CACHE_DIR/series-build.lock"
 flock 9
 head=$(git -C "$am" rev-parse HEAD)
 for ((i = ${#patches[@]}; i >= 1; i--)); do
-	c=$(git -C "$am" rev-parse "HEAD~$((i - 1))")
+	c=$(git -C "$am" rev-parse "$head~$((i - 1))")
 	git -C "$am" checkout -q --detach "$c"
 	t "patch $((${#patches[@]} - i + 1)) builds in-tree (W=1): $(git -C "$am" log -1 --format=%s)" \
 		build_patch "$i"
