@@ -37,10 +37,9 @@ kdir73=${KDIR73:-/usr/src/linux-headers-$kabi73}
 k73=$CACHE_DIR/debian-$kabi73/usr
 mkdir -p "$x"
 
-n=0 failed=0
+. "$top/tools/testing/lib/tap.sh"
 tap() { # ok|not-ok DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = ok ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
+	if [ "$1" = ok ]; then tap_ok "$2"; else tap_not_ok "$2"; fi
 }
 
 # tree NAME REV: the driver sources of REV (a commit, or "work" for the
@@ -77,7 +76,7 @@ build() {
 
 if ! git -C "$top" cat-file -e "$prev_commit^{commit}" 2>/dev/null; then
 	tap not-ok "previous release $prev_tag ($prev_commit) in this clone's history (a full clone is needed)"
-	echo "1..$n"
+	tap_done
 	exit 1
 fi
 tree old "$prev_commit"
@@ -88,7 +87,7 @@ build old "$DEB_KDIR" || ok=0
 build cur "$DEB_KDIR" || ok=0
 build cur73 "$kdir73" "$top/tools/testing/trixie/in-chroot.sh" || ok=0
 if [ $ok = 0 ]; then
-	echo "1..$n"
+	tap_done
 	exit 1
 fi
 
@@ -133,5 +132,4 @@ step 2-cur-6.12 cur 6.12 import,export
 step 3-old-6.12 old 6.12 import
 step 4-cur-7.3 cur73 7.3 import,export
 step 5-cur-6.12 cur 6.12 import
-echo "1..$n"
-exit $failed
+tap_done

@@ -8,7 +8,8 @@
 # the tree that goes into the test VM's initramfs:
 #
 #   $E2E_BUILD/root/            QEMU 10, socat, their libraries (ldd),
-#                               firmware, the nested guest ELF
+#                               firmware, the nested guest ELF, the TAP
+#                               library (tools/testing/lib/tap.sh)
 #   $E2E_BUILD/tests/e2e        the in-VM script (tools/testing/e2e/e2e-vm.sh)
 #
 # Idempotent: with everything in place it only compares files. Files are
@@ -130,6 +131,8 @@ for f in kvmvapic.bin linuxboot_dma.bin multiboot_dma.bin pvh.bin qboot.rom; do
 done
 put "$qroot/usr/share/seabios/bios-256k.bin" usr/share/seabios/bios-256k.bin
 put "$elf" usr/share/e2e/e2e-guest.elf
+# The TAP library the in-VM script sources.
+put "$top/tools/testing/lib/tap.sh" usr/share/e2e/tap.sh
 for lib in $(ldd "$qemu" "$(command -v socat)" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
 	put "$lib" "$lib"
 done
