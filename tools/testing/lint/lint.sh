@@ -24,27 +24,24 @@ JOBS=${LINT_JOBS:-2}
 # checkpatch finds spelling.txt and const_structs.checkpatch beside itself.
 checkpatch=$LINUX_SRC/scripts/checkpatch.pl
 out=$BUILD/lint
-failed=0
-n=0
+. "$top/tools/testing/lib/tap.sh"
 
 # ok|not ok, description, file whose lines become TAP diagnostics
 result() {
-	n=$((n + 1))
 	if [ "$1" = ok ]; then
-		echo "ok $n $2"
+		tap_ok "$2"
 	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-		[ -s "$3" ] && sed 's/^/# /' "$3"
+		tap_not_ok "$2"
+		tap_diag_file "$3"
 	fi
 }
 
 # Tracked and untracked-but-not-ignored files; not ones deleted in the tree.
 mapfile -t files < <(git ls-files -co --exclude-standard -- '*.c' '*.h' |
 	sort -u | while read -r f; do [ -e "$f" ] && echo "$f"; done)
-echo "TAP version 13"
+tap_begin
 # Every file for checkpatch, then sparse on 6.12 and on 7.3.
-echo "1..$((${#files[@]} + 2))"
+tap_plan $((${#files[@]} + 2))
 
 rm -rf "$out/checkpatch" "$out/checkpatch.missing" &&
 	mkdir -p "$out/checkpatch" || exit 1
@@ -155,5 +152,5 @@ else
 	result "not ok" "sparse modules (7.3, W=1, gcc-14)" "$sparse73_log"
 fi
 
-echo "# lint: $((n - failed)) clean, $failed with findings"
-[ $failed -eq 0 ]
+echo "# lint: $((tap_n - tap_failed)) clean, $tap_failed with findings"
+tap_done
