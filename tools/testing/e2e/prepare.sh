@@ -31,7 +31,8 @@ qver=${E2E_QEMU_VER:-1:10.0.2+ds-2+deb13u1~bpo12+1}
 sver=${E2E_SEABIOS_VER:-1.16.3-2~bpo12+1}
 
 log() { echo "# e2e: $*" >&2; }
-die() { echo "not ok 1 - e2e prepare: $*"; exit 1; }
+. "$top/tools/testing/lib/tap.sh"
+die() { tap_not_ok "e2e prepare: $*"; exit 1; }
 
 debs=$CACHE_DIR/debs
 qroot=$CACHE_DIR/qemu-${qver#*:}
