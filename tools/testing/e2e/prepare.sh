@@ -23,7 +23,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 e2e=$top/tools/testing/e2e
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 BUILD=${BUILD:-$top/build}
 E2E_BUILD=${E2E_BUILD:-$BUILD/e2e}
 # Pinned versions (the mirror rolls; override when they are gone).
@@ -82,21 +82,12 @@ qemu=$qroot/usr/bin/qemu-system-x86_64
 # The host provides the libraries QEMU 10 links against (they are copied
 # into the VM from there): install the missing ones of its dependencies.
 if ldd "$qemu" | grep -q 'not found' || ! command -v socat >/dev/null; then
-	missing=()
 	deps=$(dpkg-deb -f "$(fetch qemu-system-x86 "$qver")" Depends |
 		tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' |
 		grep -vE '^(qemu-|seabios|ipxe)' || true)
-	for p in $deps socat; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-			missing+=("$p")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		apt_update
-		log "installing runtime libraries: ${missing[*]}"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			--no-install-recommends -o DPkg::Lock::Timeout=600 \
-			"${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-	fi
+	# shellcheck disable=SC2086 # one package a word
+	apt_install apt_update $deps socat ||
+		die "apt-get install of QEMU 10's runtime libraries failed"
 	if ldd "$qemu" | grep 'not found'; then
 		die "QEMU 10 still misses libraries (see above)"
 	fi
