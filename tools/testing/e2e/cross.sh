@@ -28,7 +28,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 BUILD=${BUILD:-$top/build}
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 x=$BUILD/e2e-cross
 prev_tag=${E2E_PREV_TAG:-v0.1}
 prev_commit=${E2E_PREV_COMMIT:-eb0916a000de1946abe94cfd800b76d966e65073}

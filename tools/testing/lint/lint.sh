@@ -14,7 +14,7 @@ set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top" || exit 1
 
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 LINUX_SRC=${LINUX_SRC:-$CACHE_DIR/linux-source-6.12}
 KABI=${KABI:-6.12.117+deb12-amd64}
 DEB_KDIR=${DEB_KDIR:-$CACHE_DIR/debian-$KABI/usr/src/linux-headers-$KABI}
@@ -117,7 +117,7 @@ fi
 sparse73_log=$out/sparse-7.3.log
 sparse73_ok=0
 kdir73=/usr/src/linux-headers-${KABI73:-7.3.4+deb13-amd64}
-if [ ! -d "${CACHE_DIR:-/var/cache/vfio-devstate}/trixie/root$kdir73" ]; then
+if [ ! -d "$CACHE_DIR/trixie/root$kdir73" ]; then
 	echo "no 7.3 headers in the trixie chroot: run make setup" >"$sparse73_log"
 else
 	src73=$out/src-7.3

@@ -31,7 +31,8 @@ set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 src=$top/tools/testing/vm/bed
 BUILD=${BUILD:-$top/build}
-LINUX_SRC=${LINUX_SRC:-/var/cache/vfio-devstate/linux-source-6.12}
+. "$top/tools/testing/lib/host.sh"
+LINUX_SRC=${LINUX_SRC:-$CACHE_DIR/linux-source-6.12}
 selftests=$LINUX_SRC/tools/testing/selftests
 vmbuild=${VM_BED_BUILD:-$BUILD/vm-bed}
 tests=$vmbuild/tests
