@@ -18,7 +18,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 KABI73=${KABI73:-7.3.4+deb13-amd64}
 export CACHE_DIR
 root=$CACHE_DIR/trixie/root
