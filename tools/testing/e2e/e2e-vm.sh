@@ -85,6 +85,7 @@ rm -f "$dir"/*.serial "$dir"/*.qmp "$dir"/*.qout "$dir"/*.qin \
 # test VM.
 tap_lib=$(dirname "$0")/../lib/tap.sh
 [ -f "$tap_lib" ] || tap_lib=/usr/share/e2e/tap.sh
+# shellcheck disable=SC1090 # one of two copies
 . "$tap_lib"
 tap() { # ok|not-ok DESCRIPTION
 	if [ "$mode" = demo ]; then

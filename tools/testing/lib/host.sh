@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # What the test bed's host-side bash scripts share: source it.
 #
@@ -27,8 +28,7 @@ apt_install() {
 	missing=$(apt_missing "$@")
 	[ -n "$missing" ] || return 0
 	$update
-	# shellcheck disable=SC2086 # one package a word
-	printf '# apt: installing %s\n' "$(echo $missing)" >&2
+	printf '# apt: installing %s\n' "${missing//$'\n'/ }" >&2
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		-o DPkg::Lock::Timeout=600 $missing >&2
