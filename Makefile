@@ -33,6 +33,9 @@
 VERSION := 0.2.0
 # Caches (downloads, unpacked kernels, debug-kernel build, ccache) live
 # outside the clone so that every clone on this machine shares them.
+# Exported; the same default for scripts run by hand is in
+# tools/testing/lib/host.sh, and for the selftests' Makefile on its own
+# in tools/testing/selftests/vfio/Makefile.
 CACHE_DIR ?= /var/cache/vfio-devstate
 # The pinned Debian kernel the test VM boots (the mirror rolls).
 KPKGVER ?= 6.12.117-1~deb12u1

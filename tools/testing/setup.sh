@@ -9,13 +9,13 @@
 # /lib/modules: kernel packages are unpacked with dpkg -x into the cache.
 #
 # Environment:
-#   CACHE_DIR   cache directory (default /var/cache/vfio-devstate)
+#   CACHE_DIR   cache directory (default: tools/testing/lib/host.sh)
 #   KPKGVER     Debian package version of the pinned kernel
 #   KABI        kernel ABI name (uname -r) of the pinned kernel
 
 set -euo pipefail
 
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$(dirname "$0")/lib/host.sh"
 KPKGVER=${KPKGVER:-6.12.117-1~deb12u1}
 KABI=${KABI:-6.12.117+deb12-amd64}
 KBASE=${KABI%-amd64}
@@ -44,18 +44,7 @@ apt_update() {
 	apt_ready=1
 }
 
-missing=()
-for p in "${HOST_PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	apt_update
-	log "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		-o DPkg::Lock::Timeout=600 \
-		"${missing[@]}" >&2
-fi
+apt_install apt_update "${HOST_PACKAGES[@]}"
 
 mkdir -p "$CACHE_DIR/debs"
 

@@ -19,7 +19,7 @@
 #        build.sh --print-kdir print the tree's path only, build nothing
 #
 # Environment:
-#   CACHE_DIR   cache directory (default /var/cache/vfio-devstate)
+#   CACHE_DIR   cache directory (default: tools/testing/lib/host.sh)
 #   LINUX_SRC   kernel source (default $CACHE_DIR/linux-source-6.12)
 #   JOBS        parallel jobs (default: nproc)
 
@@ -31,7 +31,7 @@ SCRIPT_VERSION=1
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 FRAGMENT=$HERE/debug.config
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$HERE/../lib/host.sh"
 LINUX_SRC=${LINUX_SRC:-$CACHE_DIR/linux-source-6.12}
 JOBS=${JOBS:-$(nproc)}
 KCC=gcc-12

@@ -2,20 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # TAP: the vfio-devstate headers compile on their own in user space.
-n=0 fail=0
+. "$(dirname "$0")/../lib/tap.sh"
+# t DESCRIPTION COMMAND...: a test of COMMAND's status, its output if it fails.
 t() {
-	n=$((n + 1))
 	desc=$1
 	shift
 	if out=$("$@" 2>&1); then
-		echo "ok $n - $desc"
+		tap_ok "$desc"
 	else
-		echo "not ok $n - $desc"
-		echo "$out" | sed 's/^/# /'
-		fail=1
+		tap_not_ok "$desc"
+		tap_diag "$out"
 	fi
 }
-echo "TAP version 13"
+tap_begin
 t "uapi header alone: gcc -std=c90 -Wall -Werror -fsyntax-only" \
 	gcc -std=c90 -Wall -Werror -fsyntax-only -I include/uapi \
 	include/uapi/linux/vfio_devstate.h
@@ -32,8 +31,7 @@ if command -v g++ >/dev/null; then
 		'echo "#include <linux/vfio_devstate.h>" |
 		g++ -x c++ -Wall -Werror -fsyntax-only -I include/uapi -'
 else
-	n=$((n + 1))
-	echo "ok $n - uapi header in C++ # SKIP no g++"
+	tap_skip "uapi header in C++" "no g++"
 fi
 t "in-kernel API header builds in user space against tools/include" sh -c \
 	'echo "#include <linux/vfio_devstate.h>" |
@@ -44,8 +42,6 @@ if python3 -c 'import docutils' 2>/dev/null; then
 	t "specification is valid reStructuredText" \
 		python3 -m docutils --strict "$spec" /dev/null
 else
-	n=$((n + 1))
-	echo "ok $n - specification is valid reStructuredText # SKIP no docutils"
+	tap_skip "specification is valid reStructuredText" "no docutils"
 fi
-echo "1..$n"
-exit $fail
+tap_done

@@ -13,27 +13,24 @@ set -u
 out=$1 tdir=$2 secs=$3 build=$4
 targets=${FUZZ_TARGETS:-decode compat split}
 runs=${FUZZ_RUNS:-}
-echo "TAP version 13"
-n=0 fail=0
+. "$(dirname "$0")/../lib/tap.sh"
+tap_begin
 if ! command -v clang-14 >/dev/null && ! command -v clang >/dev/null; then
 	for t in $targets; do
-		n=$((n + 1))
-		echo "ok $n - fuzz_$t # SKIP clang not installed"
+		tap_skip "fuzz_$t" "clang not installed"
 	done
-	echo "1..$n"
-	exit 0
+	tap_done
+	exit
 fi
 if ! blog=$($build 2>&1); then
-	echo "$blog" | sed 's/^/# /'
+	tap_diag "$blog"
 	for t in $targets; do
-		n=$((n + 1))
-		echo "not ok $n - fuzz_$t builds"
+		tap_not_ok "fuzz_$t builds"
 	done
-	echo "1..$n"
-	exit 1
+	tap_done
+	exit
 fi
 for t in $targets; do
-	n=$((n + 1))
 	work=${FUZZ_CORPUS:+$FUZZ_CORPUS/$t}
 	work=${work:-$out/fuzz-corpus-$t}
 	log=$out/fuzz-$t.log
@@ -60,16 +57,13 @@ for t in $targets; do
 			>>"$FUZZ_CORPUS/coverage.log"
 	fi
 	if [ -n "$runs" ] && [ "${execs:-0}" -lt "$runs" ]; then
-		echo "not ok $n - fuzz_$t: ${execs:-?} of $runs executions (see $log)"
-		fail=1
+		tap_not_ok "fuzz_$t: ${execs:-?} of $runs executions (see $log)"
 	elif [ "$rc" -eq 0 ] && [ "$arts" -eq 0 ]; then
 		stats="${execs:-?} execs (${rate:-?}/s), cov ${cov:-?}"
-		echo "ok $n - fuzz_$t ${secs_run}s: $stats, ft ${ft:-?}, corpus ${corp:-?}"
+		tap_ok "fuzz_$t ${secs_run}s: $stats, ft ${ft:-?}, corpus ${corp:-?}"
 	else
-		echo "not ok $n - fuzz_$t ${secs}s: exit $rc, $arts artifacts (see $log)"
+		tap_not_ok "fuzz_$t ${secs}s: exit $rc, $arts artifacts (see $log)"
 		grep -E 'ERROR|SUMMARY|Test unit written' "$log" | sed 's/^/# /'
-		fail=1
 	fi
 done
-echo "1..$n"
-exit $fail
+tap_done

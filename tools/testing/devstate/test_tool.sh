@@ -9,17 +9,12 @@ tool=$out/vfio-devstate
 golden=$tdir/golden
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
+. "$(dirname "$0")/../lib/tap.sh"
 
+# ok STATUS DESCRIPTION: a test, with the last command's output if it failed.
 ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=1
-		[ -s "$tmp/last" ] && sed 's/^/# /' "$tmp/last"
-	fi
+	tap_result "$1" "$2"
+	[ "$1" -eq 0 ] || tap_diag_file "$tmp/last"
 }
 
 # run EXPECTED_STATUS CMD...: output to $tmp/last, 0 if status matched
@@ -38,7 +33,7 @@ json_ok() {
 	python3 -m json.tool "$tmp/last" >/dev/null 2>&1
 }
 
-echo "TAP version 13"
+tap_begin
 
 # Golden streams: every one still decodes, and the generator still
 # reproduces them byte for byte (the encoder's output is stable).
@@ -177,5 +172,4 @@ ok $? "--help describes every command"
 run 2 "$tool"
 ok $? "no command: usage on stderr, exit 2"
 
-echo "1..$n"
-exit $fail
+tap_done

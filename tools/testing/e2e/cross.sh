@@ -28,7 +28,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 BUILD=${BUILD:-$top/build}
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 x=$BUILD/e2e-cross
 prev_tag=${E2E_PREV_TAG:-v0.1}
 prev_commit=${E2E_PREV_COMMIT:-eb0916a000de1946abe94cfd800b76d966e65073}
@@ -37,10 +37,9 @@ kdir73=${KDIR73:-/usr/src/linux-headers-$kabi73}
 k73=$CACHE_DIR/debian-$kabi73/usr
 mkdir -p "$x"
 
-n=0 failed=0
+. "$top/tools/testing/lib/tap.sh"
 tap() { # ok|not-ok DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = ok ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
+	if [ "$1" = ok ]; then tap_ok "$2"; else tap_not_ok "$2"; fi
 }
 
 # tree NAME REV: the driver sources of REV (a commit, or "work" for the
@@ -77,7 +76,7 @@ build() {
 
 if ! git -C "$top" cat-file -e "$prev_commit^{commit}" 2>/dev/null; then
 	tap not-ok "previous release $prev_tag ($prev_commit) in this clone's history (a full clone is needed)"
-	echo "1..$n"
+	tap_done
 	exit 1
 fi
 tree old "$prev_commit"
@@ -88,7 +87,7 @@ build old "$DEB_KDIR" || ok=0
 build cur "$DEB_KDIR" || ok=0
 build cur73 "$kdir73" "$top/tools/testing/trixie/in-chroot.sh" || ok=0
 if [ $ok = 0 ]; then
-	echo "1..$n"
+	tap_done
 	exit 1
 fi
 
@@ -133,5 +132,4 @@ step 2-cur-6.12 cur 6.12 import,export
 step 3-old-6.12 old 6.12 import
 step 4-cur-7.3 cur73 7.3 import,export
 step 5-cur-6.12 cur 6.12 import
-echo "1..$n"
-exit $failed
+tap_done

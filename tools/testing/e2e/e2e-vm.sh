@@ -81,23 +81,24 @@ rm -f "$dir"/*.serial "$dir"/*.qmp "$dir"/*.qout "$dir"/*.qin \
 
 # --- output ------------------------------------------------------------------
 
-n=0 failed=0
+# The TAP library: in the tree on the host, where prepare.sh put it in the
+# test VM.
+tap_lib=$(dirname "$0")/../lib/tap.sh
+[ -f "$tap_lib" ] || tap_lib=/usr/share/e2e/tap.sh
+# shellcheck disable=SC1090 # one of two copies
+. "$tap_lib"
 tap() { # ok|not-ok DESCRIPTION
 	if [ "$mode" = demo ]; then
 		if [ "$1" = ok ]; then
 			echo "e2e: PASS: $2"
 		else
 			echo "e2e: FAIL: $2"
-			failed=$((failed + 1))
+			tap_failed=$((tap_failed + 1))
 		fi
-		return 0
-	fi
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2"
+	elif [ "$1" = ok ]; then
+		tap_ok "$2"
 	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
+		tap_not_ok "$2"
 	fi
 }
 check() { # DESCRIPTION COMMAND...: a TAP line from COMMAND's status
@@ -815,7 +816,7 @@ rm -f "$dir/figures" "$dir/native.mismatch"
 bounded="ws=$dirty_ws rate=$dirty_rate"
 case $mode in
 check)
-	echo "TAP version 13"
+	tap_begin
 	say "nested QEMU: $(qemu_version); QEMU's defaults${downtime_limit:+, but downtime-limit $downtime_limit}"
 	defaults_flow
 	if [ "$flows" = nonstop ]; then
@@ -824,8 +825,8 @@ check)
 		vfio_flow A B "$pingpong"
 		[ -n "${cur:-}" ] && stop_vm "$cur"
 		print_table
-		echo "1..$n"
-		exit $((failed != 0))
+		tap_done
+		exit
 	fi
 	guest_args=$bounded
 	vfio_flow A B "$pingpong"
@@ -834,8 +835,8 @@ check)
 	qemu_cross_flow
 	if [ "$flows" = basic ]; then
 		print_table
-		echo "1..$n"
-		exit $((failed != 0))
+		tap_done
+		exit
 	fi
 	# The native twins (figures only) are in bench and demo.
 	if [ -n "${IVSHMEM_D:-}" ]; then
@@ -849,7 +850,7 @@ check)
 	label_prefix=
 	[ -n "${cur:-}" ] && stop_vm "$cur"
 	print_table
-	echo "1..$n"
+	tap_done
 	;;
 demo)
 	echo "e2e: live migration of a QEMU guest with a passed-through ivshmem device"
@@ -875,14 +876,14 @@ demo)
 		echo "e2e: (on this kernel QEMU resends all guest RAM at the stop: see above;"
 		echo "e2e:  make demo E2E_LANE=debug shows it at QEMU's defaults)"
 	fi
-	if [ $failed = 0 ]; then
+	if [ "$tap_failed" = 0 ]; then
 		echo "e2e: all good: the migrations completed, one was refused by the driver"
 	else
-		echo "e2e: $failed check(s) FAILED; logs in $dir"
+		echo "e2e: $tap_failed check(s) FAILED; logs in $dir"
 	fi
 	;;
 bench)
-	echo "TAP version 13"
+	tap_begin
 	defaults_flow
 	for g in "idle=1" "$bounded"; do
 		guest_args=$g
@@ -895,19 +896,19 @@ bench)
 		done
 	done
 	print_table
-	echo "1..$n"
+	tap_done
 	;;
 xfer)
 	# e2exfer=import, export or import,export (in that order).
-	echo "TAP version 13"
+	tap_begin
 	say "nested QEMU: $(qemu_version); through a file, as $xfer_origin"
 	case ${E2E_XFER:-${e2exfer:-export}} in *import*) xfer_import ;; esac
 	case ${E2E_XFER:-${e2exfer:-export}} in *export*) xfer_export ;; esac
-	echo "1..$n"
+	tap_done
 	;;
 *)
 	echo "usage: $0 check|demo|bench|xfer" >&2
 	exit 2
 	;;
 esac
-[ $failed = 0 ]
+[ "$tap_failed" = 0 ]

@@ -8,7 +8,8 @@
 # the tree that goes into the test VM's initramfs:
 #
 #   $E2E_BUILD/root/            QEMU 10, socat, their libraries (ldd),
-#                               firmware, the nested guest ELF
+#                               firmware, the nested guest ELF, the TAP
+#                               library (tools/testing/lib/tap.sh)
 #   $E2E_BUILD/tests/e2e        the in-VM script (tools/testing/e2e/e2e-vm.sh)
 #
 # Idempotent: with everything in place it only compares files. Files are
@@ -22,7 +23,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 e2e=$top/tools/testing/e2e
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 BUILD=${BUILD:-$top/build}
 E2E_BUILD=${E2E_BUILD:-$BUILD/e2e}
 # Pinned versions (the mirror rolls; override when they are gone).
@@ -30,7 +31,8 @@ qver=${E2E_QEMU_VER:-1:10.0.2+ds-2+deb13u1~bpo12+1}
 sver=${E2E_SEABIOS_VER:-1.16.3-2~bpo12+1}
 
 log() { echo "# e2e: $*" >&2; }
-die() { echo "not ok 1 - e2e prepare: $*"; exit 1; }
+. "$top/tools/testing/lib/tap.sh"
+die() { tap_not_ok "e2e prepare: $*"; exit 1; }
 
 debs=$CACHE_DIR/debs
 qroot=$CACHE_DIR/qemu-${qver#*:}
@@ -80,21 +82,12 @@ qemu=$qroot/usr/bin/qemu-system-x86_64
 # The host provides the libraries QEMU 10 links against (they are copied
 # into the VM from there): install the missing ones of its dependencies.
 if ldd "$qemu" | grep -q 'not found' || ! command -v socat >/dev/null; then
-	missing=()
 	deps=$(dpkg-deb -f "$(fetch qemu-system-x86 "$qver")" Depends |
 		tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' |
 		grep -vE '^(qemu-|seabios|ipxe)' || true)
-	for p in $deps socat; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-			missing+=("$p")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		apt_update
-		log "installing runtime libraries: ${missing[*]}"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			--no-install-recommends -o DPkg::Lock::Timeout=600 \
-			"${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-	fi
+	# shellcheck disable=SC2086 # one package a word
+	apt_install apt_update $deps socat ||
+		die "apt-get install of QEMU 10's runtime libraries failed"
 	if ldd "$qemu" | grep 'not found'; then
 		die "QEMU 10 still misses libraries (see above)"
 	fi
@@ -130,6 +123,8 @@ for f in kvmvapic.bin linuxboot_dma.bin multiboot_dma.bin pvh.bin qboot.rom; do
 done
 put "$qroot/usr/share/seabios/bios-256k.bin" usr/share/seabios/bios-256k.bin
 put "$elf" usr/share/e2e/e2e-guest.elf
+# The TAP library the in-VM script sources.
+put "$top/tools/testing/lib/tap.sh" usr/share/e2e/tap.sh
 for lib in $(ldd "$qemu" "$(command -v socat)" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
 	put "$lib" "$lib"
 done

@@ -18,7 +18,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 KABI73=${KABI73:-7.3.4+deb13-amd64}
 export CACHE_DIR
 root=$CACHE_DIR/trixie/root
@@ -33,17 +33,11 @@ in_chroot=$top/tools/testing/trixie/in-chroot.sh
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES KDIR DESTDIR PREFIX \
 	INSTALL_MOD_PATH INSTALL_MOD_DIR
 
-n=0 failed=0
+. "$top/tools/testing/lib/tap.sh"
 # ok STATUS DESCRIPTION: one TAP line; a failure shows the last output.
 ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		[ ! -s "$log" ] || tail -n 25 "$log" | sed 's/^/# /'
-	fi
+	tap_result "$1" "$2"
+	[ "$1" -eq 0 ] || [ ! -s "$log" ] || tail -n 25 "$log" | sed 's/^/# /'
 }
 
 # chroot_run CMD...: CMD in the chroot, from the copy of the tree; its
@@ -76,8 +70,8 @@ mk() {
 }
 
 finish() {
-	echo "1..$n"
-	exit $failed
+	tap_done
+	exit
 }
 
 mkdir -p "$work"

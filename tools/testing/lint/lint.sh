@@ -14,7 +14,7 @@ set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top" || exit 1
 
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 LINUX_SRC=${LINUX_SRC:-$CACHE_DIR/linux-source-6.12}
 KABI=${KABI:-6.12.117+deb12-amd64}
 DEB_KDIR=${DEB_KDIR:-$CACHE_DIR/debian-$KABI/usr/src/linux-headers-$KABI}
@@ -24,27 +24,24 @@ JOBS=${LINT_JOBS:-2}
 # checkpatch finds spelling.txt and const_structs.checkpatch beside itself.
 checkpatch=$LINUX_SRC/scripts/checkpatch.pl
 out=$BUILD/lint
-failed=0
-n=0
+. "$top/tools/testing/lib/tap.sh"
 
 # ok|not ok, description, file whose lines become TAP diagnostics
 result() {
-	n=$((n + 1))
 	if [ "$1" = ok ]; then
-		echo "ok $n $2"
+		tap_ok "$2"
 	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-		[ -s "$3" ] && sed 's/^/# /' "$3"
+		tap_not_ok "$2"
+		tap_diag_file "$3"
 	fi
 }
 
 # Tracked and untracked-but-not-ignored files; not ones deleted in the tree.
 mapfile -t files < <(git ls-files -co --exclude-standard -- '*.c' '*.h' |
 	sort -u | while read -r f; do [ -e "$f" ] && echo "$f"; done)
-echo "TAP version 13"
+tap_begin
 # Every file for checkpatch, then sparse on 6.12 and on 7.3.
-echo "1..$((${#files[@]} + 2))"
+tap_plan $((${#files[@]} + 2))
 
 rm -rf "$out/checkpatch" "$out/checkpatch.missing" &&
 	mkdir -p "$out/checkpatch" || exit 1
@@ -120,7 +117,7 @@ fi
 sparse73_log=$out/sparse-7.3.log
 sparse73_ok=0
 kdir73=/usr/src/linux-headers-${KABI73:-7.3.4+deb13-amd64}
-if [ ! -d "${CACHE_DIR:-/var/cache/vfio-devstate}/trixie/root$kdir73" ]; then
+if [ ! -d "$CACHE_DIR/trixie/root$kdir73" ]; then
 	echo "no 7.3 headers in the trixie chroot: run make setup" >"$sparse73_log"
 else
 	src73=$out/src-7.3
@@ -155,5 +152,5 @@ else
 	result "not ok" "sparse modules (7.3, W=1, gcc-14)" "$sparse73_log"
 fi
 
-echo "# lint: $((n - failed)) clean, $failed with findings"
-[ $failed -eq 0 ]
+echo "# lint: $((tap_n - tap_failed)) clean, $tap_failed with findings"
+tap_done

@@ -12,7 +12,7 @@
 
 set -eu
 
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$(dirname "$0")/../lib/host.sh"
 root=$CACHE_DIR/trixie/root
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 [ -f "$root/.done" ] || { echo "in-chroot: no chroot in $root (tools/testing/trixie/setup.sh)" >&2; exit 1; }

@@ -19,7 +19,8 @@
 
 set -euo pipefail
 
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$(dirname "$0")/../lib/host.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 KPKGVER73=${KPKGVER73:-7.3.4-1~bpo13+1}
 KABI73=${KABI73:-7.3.4+deb13-amd64}
 QEMU11_VER=${QEMU11_VER:-1:11.1.3+ds-2~bpo13+1}
@@ -27,7 +28,7 @@ SEABIOS11_VER=${SEABIOS11_VER:-1.17.0-1~bpo13+1}
 MIRROR=${TRIXIE_MIRROR:-http://deb.debian.org/debian}
 
 log() { printf '# trixie: %s\n' "$*" >&2; }
-die() { printf 'not ok 1 - trixie setup: %s\n' "$*"; exit 1; }
+die() { tap_not_ok "trixie setup: $*"; exit 1; }
 
 top=$CACHE_DIR/trixie
 mkdir -p "$top" "$CACHE_DIR/debs"
@@ -95,11 +96,7 @@ chroot_pkgs=(build-essential bc bison flex libelf-dev libssl-dev kmod dwarves
 	     "qemu-system-data=$QEMU11_VER" "seabios=$SEABIOS11_VER")
 stamp="${chroot_pkgs[*]} $MIRROR"
 if [ "$(cat "$ROOT/.done" 2>/dev/null)" != "$stamp" ]; then
-	command -v mmdebstrap >/dev/null || {
-		log "installing mmdebstrap"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-			-o DPkg::Lock::Timeout=600 mmdebstrap >&2
-	}
+	command -v mmdebstrap >/dev/null || apt_install : mmdebstrap
 	log "building the trixie chroot (about a minute)"
 	rm -rf "$ROOT" "$ROOT.tmp"
 	inc=$(IFS=,; echo "${chroot_pkgs[*]}")

@@ -15,13 +15,14 @@ vmdir=$top/tools/testing/vm
 BUILD=${BUILD:-$top/build}
 VM_BUILD=${VM_BUILD:-$BUILD/vm}
 mkdir -p "$VM_BUILD"
+. "$top/tools/testing/lib/tap.sh"
 
 # step NAME LOG COMMAND...: run COMMAND with its output in LOG.
 step() {
 	local name=$1 log=$2
 	shift 2
 	if ! "$@" >"$log" 2>&1; then
-		echo "not ok 1 - $name (log: $log)"
+		tap_not_ok "$name (log: $log)"
 		tail -n 30 "$log" | sed 's/^/#   /'
 		exit 1
 	fi

@@ -64,14 +64,12 @@ rm -f "$out/boot-timeout"
 
 # --- TAP output (check mode) or readable progress (demo mode) -----------
 
-n=0 failed=0
-tap() { # ok|not-ok DESCRIPTION [DETAIL-FILE]
-	n=$((n + 1))
+. "$top/tools/testing/lib/tap.sh"
+tap() { # ok|not-ok DESCRIPTION
 	if [ "$1" = ok ]; then
-		echo "ok $n - $2"
+		tap_ok "$2"
 	else
-		echo "not ok $n - $2"
-		failed=1
+		tap_not_ok "$2"
 	fi
 }
 note() {
@@ -89,7 +87,7 @@ fail() { # DESCRIPTION: a failure, in either mode
 		tap not-ok "$1"
 	else
 		echo "vm: FAILED: $1"
-		failed=1
+		tap_failed=$((tap_failed + 1))
 	fi
 }
 
@@ -473,8 +471,8 @@ elif [ "$mode" = check ]; then
 fi
 
 if [ "$mode" = check ]; then
-	echo "1..$n"
-elif [ $failed = 0 ] && [ -z "$why" ]; then
+	tap_done || :
+elif [ "$tap_failed" = 0 ] && [ -z "$why" ]; then
 	echo "vm: done in $elapsed s"
 fi
-[ $failed = 0 ] && [ -z "$why" ]
+[ "$tap_failed" = 0 ] && [ -z "$why" ]

@@ -31,22 +31,17 @@ set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 src=$top/tools/testing/vm/bed
 BUILD=${BUILD:-$top/build}
-LINUX_SRC=${LINUX_SRC:-/var/cache/vfio-devstate/linux-source-6.12}
+. "$top/tools/testing/lib/host.sh"
+LINUX_SRC=${LINUX_SRC:-$CACHE_DIR/linux-source-6.12}
 selftests=$LINUX_SRC/tools/testing/selftests
 vmbuild=${VM_BED_BUILD:-$BUILD/vm-bed}
 tests=$vmbuild/tests
 log=$vmbuild/bed.log
 test_timeout=5
 
-n=0 failed=0
+. "$top/tools/testing/lib/tap.sh"
 result() { # 0|1 DESCRIPTION: 0 is ok
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - bed: $2"
-	else
-		echo "not ok $n - bed: $2"
-		failed=1
-	fi
+	tap_result "$1" "bed: $2"
 }
 
 # --- build the binaries (static, against the kselftest headers) ---------
@@ -58,8 +53,8 @@ for c in "$src"/*.c; do
 	if ! gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 		-isystem "$selftests" -static -o "$bin" "$c" \
 		>"$vmbuild/build.log" 2>&1; then
-		echo "not ok 1 - bed: build $(basename "$c")"
-		sed 's/^/#   /' "$vmbuild/build.log"
+		tap_not_ok "bed: build $(basename "$c")"
+		tap_diag_file "$vmbuild/build.log" "#   "
 		exit 1
 	fi
 done
@@ -138,9 +133,8 @@ printf '%s\n' "${lines[@]}" | grep -q '^ok modules loaded' &&
 		grep -Ev '^not ok (bed_3_crash|bed_4_hang):')" = "" ]
 result $? "modules loaded, devices bound, unloaded, kernel log clean, no other not ok"
 
-if [ $failed = 1 ]; then
+if [ "$tap_failed" != 0 ]; then
 	echo "# bed: the bed's output ($log):"
-	sed 's/^/#   /' "$log"
+	tap_diag_file "$log" "#   "
 fi
-echo "1..$n"
-[ $failed = 0 ]
+tap_done
