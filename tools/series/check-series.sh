@@ -16,7 +16,8 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
+. "$top/tools/testing/lib/tap.sh"
 KABI73=${KABI73:-7.3.4+deb13-amd64}
 out=$(realpath -m "$1")
 tree=$out/tree
@@ -27,12 +28,12 @@ config73=$CACHE_DIR/trixie/root/usr/src/linux-headers-$KABI73/.config
 # kernel-doc want the system's modules.
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
+ok() { tap_ok "$1"; }
 not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -s "${2:-/dev/null}" ] && sed 's/^/#   /' "$2" | tail -n 40
+	tap_not_ok "$1"
+	[ -n "${2:-}" ] || return 0
+	tail -n 40 "$2" >"$out/last.tail"
+	tap_diag_file "$out/last.tail" "#   "
 }
 t() {
 	local what=$1 log=$out/last.log
@@ -41,11 +42,11 @@ t() {
 	if "$@" >"$log" 2>&1; then ok "$what"; else not_ok "$what" "$log"; fi
 }
 
-echo "TAP version 13"
+tap_begin
 mkdir -p "$out"
 if ! "$top/tools/series/mkseries.sh" "$out" >"$out/mkseries.log" 2>&1; then
 	not_ok "make series" "$out/mkseries.log"
-	echo "1..$n"
+	tap_done
 	exit 1
 fi
 mapfile -t patches < <(ls "$out"/patches/[0-9]*.patch | grep -v /0000-)
@@ -77,7 +78,9 @@ build_patch() {
 		make -s O="$obj" headers
 		gcc -x c -fsyntax-only -Wall -Werror -I "$obj/usr/include" \
 			-include linux/vfio_devstate.h /dev/null
-		[ $# -eq 0 ] || make -s O="$obj" -j2 W=1 "$@"
+		# From scratch, and a warning fails the build.
+		for d; do rm -rf "$obj/$d"; done
+		[ $# -eq 0 ] || make -s O="$obj" -j2 W=1 KCFLAGS=-Werror "$@"
 		' sh "$am" "$obj" $(for d in drivers/vfio/devstate drivers/vfio/pci/ivshmem; do
 			[ -d "$am/$d" ] && echo "$d/"; done) || return
 	# Each option the patch's Kconfig brings is on.
@@ -119,5 +122,4 @@ else
 	not_ok "kernel-doc -none -Wall" "$out/kdoc.log"
 fi
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

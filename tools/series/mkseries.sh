@@ -19,7 +19,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-CACHE_DIR=${CACHE_DIR:-/var/cache/vfio-devstate}
+. "$top/tools/testing/lib/host.sh"
 [ $# -eq 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
 out=$(realpath -m "$1")
 base=$CACHE_DIR/series/linux-7.3
