@@ -120,7 +120,7 @@ uninstall:
 # DKMS: only what kbuild needs (dkms.conf runs kbuild on Kbuild directly).
 DKMS_DIRS := drivers/vfio/devstate drivers/vfio/pci/ivshmem
 DKMS_FILES = Kbuild $(wildcard include/*/*.h include/*/*/*.h) \
-	$(filter-out %.mod.c,$(wildcard $(foreach d,$(DKMS_DIRS),$(d)/Makefile \
+	$(filter-out %.mod.c,$(wildcard $(foreach d,$(DKMS_DIRS),$(d)/Makefile $(d)/Kconfig \
 	$(d)/*.c $(d)/*.h)))
 
 dkms-source:
