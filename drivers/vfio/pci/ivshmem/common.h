@@ -58,7 +58,7 @@ enum ivshmem_save_step {
  * @disabled: the file is no longer current: every call fails
  * @bounce: IVSHMEM_BOUNCE_LEN bytes between the BAR or the decoder and
  *	    user space
- * @state: the device section's payload (IVSHMEM_STATE_LEN bytes)
+ * @state: the device section's payload
  * @wq: poll() waits here (saving: for pre-copy data); woken when the
  *	file is disabled
  * @stop_copy: saving: the device is stopped and its state captured
@@ -100,7 +100,7 @@ struct ivshmem_migration_file {
 	struct mutex lock;	/* everything below, and disabled */
 	bool disabled;
 	void *bounce;
-	u8 *state;
+	u8 state[IVSHMEM_STATE_LEN];
 
 	wait_queue_head_t wq;
 	bool stop_copy;

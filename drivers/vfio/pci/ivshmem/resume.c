@@ -355,7 +355,6 @@ static int ivshmem_resume_release(struct inode *inode, struct file *filp)
 	bitmap_free(migf->covered);
 	kvfree(migf->bounce);
 	kvfree(migf->chunk);
-	kfree(migf->state);
 	mutex_destroy(&migf->lock);
 	kfree(migf);
 	return 0;
@@ -389,9 +388,7 @@ struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 	migf->dec = kvzalloc_obj(*migf->dec, GFP_KERNEL_ACCOUNT);
 	migf->bounce = kvmalloc(IVSHMEM_BOUNCE_LEN, GFP_KERNEL_ACCOUNT);
 	migf->chunk = kvmalloc(IVSHMEM_CHUNK_LEN, GFP_KERNEL_ACCOUNT);
-	migf->state = kzalloc(IVSHMEM_STATE_LEN, GFP_KERNEL_ACCOUNT);
-	if (!migf->covered || !migf->dec || !migf->bounce || !migf->chunk ||
-	    !migf->state)
+	if (!migf->covered || !migf->dec || !migf->bounce || !migf->chunk)
 		goto err_free;
 
 	mutex_init(&migf->lock);
@@ -420,7 +417,6 @@ err_free:
 	bitmap_free(migf->covered);
 	kvfree(migf->bounce);
 	kvfree(migf->chunk);
-	kfree(migf->state);
 	kfree(migf);
 	return ERR_PTR(ret);
 }

@@ -494,7 +494,6 @@ static int ivshmem_save_release(struct inode *inode, struct file *filp)
 	struct ivshmem_migration_file *migf = filp->private_data;
 
 	kvfree(migf->bounce);
-	kfree(migf->state);
 	mutex_destroy(&migf->lock);
 	kfree(migf);
 	return 0;
@@ -529,9 +528,8 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 	migf = kzalloc_obj(*migf, GFP_KERNEL_ACCOUNT);
 	if (!migf)
 		return ERR_PTR(-ENOMEM);
-	migf->state = kzalloc(IVSHMEM_STATE_LEN, GFP_KERNEL_ACCOUNT);
 	migf->bounce = kvmalloc(IVSHMEM_BOUNCE_LEN, GFP_KERNEL_ACCOUNT);
-	if (!migf->state || !migf->bounce) {
+	if (!migf->bounce) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -588,7 +586,6 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 
 err_free:
 	kvfree(migf->bounce);
-	kfree(migf->state);
 	kfree(migf);
 	return ERR_PTR(ret);
 }
