@@ -28,7 +28,6 @@ config73=$CACHE_DIR/trixie/root/usr/src/linux-headers-$KABI73/.config
 # kernel-doc want the system's modules.
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 
-ok() { tap_ok "$1"; }
 not_ok() {
 	tap_not_ok "$1"
 	[ -n "${2:-}" ] || return 0
@@ -39,7 +38,15 @@ t() {
 	local what=$1 log=$out/last.log
 
 	shift
-	if "$@" >"$log" 2>&1; then ok "$what"; else not_ok "$what" "$log"; fi
+	if "$@" >"$log" 2>&1; then tap_ok "$what"; else not_ok "$what" "$log"; fi
+}
+# Run a command in the am tree: it fails if it says anything at all.
+silent_in_am() {
+	local said rc=0
+
+	said=$(cd "$am" && "$@" 2>&1) || rc=$?
+	printf '%s' "$said"
+	[ $rc -eq 0 ] && [ -z "$said" ]
 }
 
 tap_begin
@@ -50,7 +57,7 @@ if ! "$top/tools/series/mkseries.sh" "$out" >"$out/mkseries.log" 2>&1; then
 	exit 1
 fi
 mapfile -t patches < <(ls "$out"/patches/[0-9]*.patch | grep -v /0000-)
-ok "make series: ${#patches[@]} patches and a cover letter"
+tap_ok "make series: ${#patches[@]} patches and a cover letter"
 
 # git am onto a fresh clone of the base.
 rm -rf "$am"
@@ -59,14 +66,12 @@ git -C "$am" -c user.name=check -c user.email=check@localhost \
 	am -q "${patches[@]}" >"$out/am.log" 2>&1 &&
 	git -C "$am" fetch -q "$tree" series >>"$out/am.log" 2>&1 &&
 	git -C "$am" diff --quiet FETCH_HEAD HEAD -- >>"$out/am.log" 2>&1 &&
-	ok "git am applies the series to linux-source-7.3, giving the tree make series committed" ||
+	tap_ok "git am applies the series to linux-source-7.3, giving the tree make series committed" ||
 	not_ok "git am applies the series to linux-source-7.3" "$out/am.log"
 
 # One build directory for every patch: Debian's 7.3 config, then the
 # series' options as each patch brings them.
 build_patch() {
-	local i=$1 dirs=()
-
 	[ -f "$obj/.config" ] || { mkdir -p "$obj" && cp "$config73" "$obj/.config"; }
 	"$am/scripts/config" --file "$obj/.config" -m KUNIT \
 		-m VFIO_DEVSTATE_KUNIT_TEST -m IVSHMEM_VFIO_PCI || return
@@ -100,26 +105,18 @@ for ((i = ${#patches[@]}; i >= 1; i--)); do
 	c=$(git -C "$am" rev-parse "$head~$((i - 1))")
 	git -C "$am" checkout -q --detach "$c"
 	t "patch $((${#patches[@]} - i + 1)) builds in-tree (W=1): $(git -C "$am" log -1 --format=%s)" \
-		build_patch "$i"
+		build_patch
 done
 git -C "$am" checkout -q --detach "$head"
 flock -u 9
 
 for p in "${patches[@]}"; do
-	(cd "$am" && ./scripts/checkpatch.pl --strict -q "$p") >"$out/cp.log" 2>&1
-	if [ $? -eq 0 ] && [ ! -s "$out/cp.log" ]; then
-		ok "checkpatch --strict: $(basename "$p")"
-	else
-		not_ok "checkpatch --strict: $(basename "$p")" "$out/cp.log"
-	fi
+	t "checkpatch --strict: $(basename "$p")" \
+		silent_in_am ./scripts/checkpatch.pl --strict -q "$p"
 done
 
 mapfile -t srcs < <(cd "$am" && git diff --name-only origin/base HEAD -- '*.c' '*.h')
-(cd "$am" && scripts/kernel-doc -none -Wall "${srcs[@]}") >"$out/kdoc.log" 2>&1
-if [ $? -eq 0 ] && [ ! -s "$out/kdoc.log" ]; then
-	ok "kernel-doc -none -Wall: ${#srcs[@]} files of the series"
-else
-	not_ok "kernel-doc -none -Wall" "$out/kdoc.log"
-fi
+t "kernel-doc -none -Wall: ${#srcs[@]} files of the series" \
+	silent_in_am scripts/kernel-doc -none -Wall "${srcs[@]}"
 
 tap_done
