@@ -60,6 +60,12 @@ elif [ -f "$top/tools/testing/selftests/vfio/Makefile" ]; then
 	step "build selftests" "$VM_BUILD/selftests.log" \
 		make -C "$top/tools/testing/selftests/vfio" OUTPUT="${VM_TESTS_DIR:-$BUILD/selftests}" \
 		${VM_SELFTEST_ARGS:-}
+	# The migration selftests in the kernel's own libvfio, built in a
+	# copy of the 7.3 tree: the same programs for every lane.
+	echo "# vm: building the libvfio migration selftests (7.3 tree)"
+	step "build libvfio migration selftests" "$VM_BUILD/libvfio.log" \
+		"$top/tools/testing/selftests/vfio/libvfio/build.sh" \
+		"${VM_TESTS_DIR:-$BUILD/selftests}"
 else
 	echo "# vm: no tools/testing/selftests/vfio/Makefile, no selftests built"
 fi

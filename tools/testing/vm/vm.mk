@@ -32,7 +32,8 @@ VM_KOS ?= $(CURDIR)/drivers/vfio/devstate/vfio_devstate.ko \
 	  $(CURDIR)/drivers/vfio/pci/ivshmem/ivshmem-vfio-pci.ko
 VM_DRIVER ?= ivshmem-vfio-pci
 # ivshmem-plain devices, NAME:SIZE, each behind its own pcie-root-port;
-# the guest tests see IVSHMEM_NAME=<BDF>.
+# the guest tests see IVSHMEM_NAME=<BDF>, the kernel's libvfio tests
+# VFIO_SELFTESTS_BDF (the last device's).
 VM_DEVICES ?= A:64M B:64M C:32M
 # Selftest binaries packed into the guest's /tests (every executable);
 # VM_BUILD_SELFTESTS=0 packs what is there without running their make.
