@@ -4,7 +4,8 @@
 # The series suite (TAP): make series writes it, then
 #  - git am applies it to Debian's linux-source-7.3, giving the same tree;
 #  - every patch builds in-tree, in the trixie chroot with gcc 14, with
-#    Debian's 7.3 config and the series' options enabled (W=1);
+#    Debian's 7.3 config and the series' options enabled (W=1), and the
+#    tree's VFIO selftests build against its headers;
 #  - 7.3's checkpatch.pl --strict reports nothing on any patch;
 #  - scripts/kernel-doc -none -Wall reports nothing on the series' sources.
 #
@@ -94,6 +95,12 @@ build_patch() {
 		grep -q "^CONFIG_${opt%%:*}=m" "$obj/.config" ||
 			{ echo "CONFIG_${opt%%:*} is not m"; return 1; }
 	done
+	# The VFIO selftests, as their Makefile builds them (-Werror),
+	# against the headers of this patch's tree, from scratch.
+	rm -rf "$obj/kselftest-vfio" && mkdir -p "$obj/kselftest-vfio" &&
+		make -s -C "$am/tools/testing/selftests/vfio" \
+			OUTPUT="$obj/kselftest-vfio" \
+			KHDR_INCLUDES="-isystem $obj/usr/include" -j2
 }
 
 # Every patch, oldest first, in the am tree: bisectable.

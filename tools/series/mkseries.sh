@@ -205,17 +205,24 @@ F:	drivers/vfio/pci/ivshmem/
 EOF
 commit 3-driver
 
-# 4: the migration selftests, in the kernel's libvfio (its overlay).
-overlay=tools/testing/selftests/vfio/libvfio
-if [ "${SERIES_SELFTESTS:-1}" = 1 ] && [ -x "$top/$overlay/apply.sh" ]; then
-	"$top/$overlay/apply.sh" "$tree/tools/testing/selftests/vfio"
+# 4-5: the migration selftests in the kernel's libvfio: the fix to
+# libvfio they need, then the tests (tools/testing/selftests/vfio/libvfio).
+overlay=$top/tools/testing/selftests/vfio/libvfio
+if [ "${SERIES_SELFTESTS:-1}" = 1 ]; then
+	"$overlay/apply.sh" --fixes "$tree"
+	commit 4-libvfio-bars
+	"$overlay/apply.sh" --tests "$tree"
 	maintainers "$DS_ENTRY" <<EOF
+F:	tools/include/linux/crc32c.h
+F:	tools/lib/vfio_devstate/
+F:	tools/testing/selftests/vfio/lib/include/libvfio/vfio_pci_migration.h
+F:	tools/testing/selftests/vfio/lib/vfio_pci_migration.c
 F:	tools/testing/selftests/vfio/vfio_pci_migration_*
 EOF
 	maintainers "$IV_ENTRY" <<EOF
 F:	tools/testing/selftests/vfio/lib/drivers/ivshmem/
 EOF
-	commit 4-selftests
+	commit 5-selftests
 fi
 
 rm -rf "$out/patches"
