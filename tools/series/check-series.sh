@@ -7,7 +7,8 @@
 #    Debian's 7.3 config and the series' options enabled (W=1), and the
 #    tree's VFIO selftests build against its headers;
 #  - 7.3's checkpatch.pl --strict reports nothing on any patch;
-#  - scripts/kernel-doc -none -Wall reports nothing on the series' sources.
+#  - scripts/kernel-doc -none -Wall reports nothing on the series' sources;
+#  - its documents say nothing of this tree's out-of-tree build.
 #
 #   check-series.sh OUT
 #
@@ -121,6 +122,12 @@ for p in "${patches[@]}"; do
 	t "checkpatch --strict: $(basename "$p")" \
 		silent_in_am ./scripts/checkpatch.pl --strict -q "$p"
 done
+
+# The documentation of the series is the driver's, not this tree's.
+mapfile -t docs < <(cd "$am" && git diff --name-only origin/base HEAD -- Documentation)
+t "the series' ${#docs[@]} documents say nothing of the out-of-tree build" \
+	silent_in_am sh -c '! grep -nE "$0" "$@"' \
+	'insmod|make (check|bench|demo|series|lint)|Debian|out-of-tree (begin|end)' "${docs[@]}"
 
 mapfile -t srcs < <(cd "$am" && git diff --name-only origin/base HEAD -- '*.c' '*.h')
 t "kernel-doc -none -Wall: ${#srcs[@]} files of the series" \

@@ -110,6 +110,20 @@ put_make() {
 		!skip' "$top/$1" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$tree/$1"
 }
 
+# Copy a document without its parts about this tree, the lines from
+# ".. out-of-tree begin" to ".. out-of-tree end" and the blank line after.
+put_doc() {
+	local f
+
+	for f in "$@"; do
+		mkdir -p "$tree/$(dirname "$f")"
+		awk '/^\.\. out-of-tree begin$/ { skip = 1; next }
+			/^\.\. out-of-tree end$/ { skip = 0; drop = 1; next }
+			drop && /^$/ { drop = 0; next }
+			{ drop = 0 } !skip' "$top/$f" >"$tree/$f"
+	done
+}
+
 # Insert line $3 into file $1 after the first line equal to $2.
 add_after() {
 	python3 - "$tree/$1" "$2" "$3" <<'EOF'
@@ -187,8 +201,8 @@ for f in $(tracked 'drivers/vfio/pci/ivshmem/*.[ch]'); do
 done
 put drivers/vfio/pci/ivshmem/Kconfig
 put_make drivers/vfio/pci/ivshmem/Makefile "# Kernel interfaces that differ"
-put Documentation/driver-api/ivshmem-vfio-pci.rst \
-	Documentation/ABI/testing/sysfs-bus-pci-drivers-ivshmem-vfio-pci
+put_doc Documentation/driver-api/ivshmem-vfio-pci.rst
+put Documentation/ABI/testing/sysfs-bus-pci-drivers-ivshmem-vfio-pci
 add_after drivers/vfio/pci/Kconfig 'source "drivers/vfio/pci/xe/Kconfig"' \
 	$'\nsource "drivers/vfio/pci/ivshmem/Kconfig"'
 add_after drivers/vfio/pci/Makefile 'obj-$(CONFIG_XE_VFIO_PCI) += xe/' \
