@@ -416,58 +416,6 @@ int mig_get_regs(struct vfio_dev *dev, uint32_t *mask, uint32_t *status)
 	return vfio_region_read32(dev, MIG_REG_BAR, MIG_INTRSTATUS, status);
 }
 
-/* CRC32C, reflected polynomial 0x82f63b78, eight tables of 256. */
-static uint32_t mig_crc_tab[8][256];
-
-static void mig_crc_init(void)
-{
-	uint32_t c;
-	int i, j;
-
-	if (mig_crc_tab[0][1])
-		return;
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (j = 0; j < 8; j++)
-			c = (c >> 1) ^ (c & 1 ? 0x82f63b78u : 0);
-		mig_crc_tab[0][i] = c;
-	}
-	for (i = 0; i < 256; i++)
-		for (j = 1; j < 8; j++)
-			mig_crc_tab[j][i] = (mig_crc_tab[j - 1][i] >> 8) ^
-				mig_crc_tab[0][mig_crc_tab[j - 1][i] & 0xff];
-}
-
-uint32_t mig_crc32c_update(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t w;
-
-	mig_crc_init();
-	while (len >= 8) {
-		memcpy(&w, p, 8);
-		w ^= crc;
-		crc = mig_crc_tab[7][w & 0xff] ^
-		      mig_crc_tab[6][(w >> 8) & 0xff] ^
-		      mig_crc_tab[5][(w >> 16) & 0xff] ^
-		      mig_crc_tab[4][(w >> 24) & 0xff] ^
-		      mig_crc_tab[3][(w >> 32) & 0xff] ^
-		      mig_crc_tab[2][(w >> 40) & 0xff] ^
-		      mig_crc_tab[1][(w >> 48) & 0xff] ^
-		      mig_crc_tab[0][w >> 56];
-		p += 8;
-		len -= 8;
-	}
-	while (len--)
-		crc = (crc >> 8) ^ mig_crc_tab[0][(crc ^ *p++) & 0xff];
-	return crc;
-}
-
-uint32_t mig_crc32c(const void *data, size_t len)
-{
-	return ~mig_crc32c_update(0xffffffffu, data, len);
-}
-
 void mig_fix_header_crc(uint8_t *stream)
 {
 	uint32_t len = mig_header_len(stream);
@@ -503,8 +451,7 @@ int mig_put_section(struct mig_buf *b, uint32_t type, uint32_t flags,
 		ret = mig_buf_put(b, payload, len);
 	if (ret)
 		return ret;
-	c = ~mig_crc32c_update(0xffffffffu, b->data + b->len - len - 32,
-			       len + 32);
+	c = mig_crc32c(b->data + b->len - len - 32, len + 32);
 	mig_put32(crc, c);
 	return mig_buf_put(b, crc, sizeof(crc));
 }

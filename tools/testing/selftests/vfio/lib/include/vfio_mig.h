@@ -123,9 +123,17 @@ int mig_set_regs(struct vfio_dev *dev, uint32_t mask, uint32_t status);
 /* Read INTRMASK and INTRSTATUS (which clears INTRSTATUS). */
 int mig_get_regs(struct vfio_dev *dev, uint32_t *mask, uint32_t *status);
 
-/* CRC32C as the vfio-devstate format uses it (seed ~0, final ~). */
-uint32_t mig_crc32c(const void *data, size_t len);
-uint32_t mig_crc32c_update(uint32_t crc, const void *data, size_t len);
+/*
+ * CRC32C with the kernel's calling convention (the raw register in and
+ * out, no inversion): tools/lib/vfio_devstate/crc32c.c, built into the
+ * library.  The format's CRC is ~crc32c(~0, ...), which mig_crc32c() is.
+ */
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+
+static inline uint32_t mig_crc32c(const void *data, size_t len)
+{
+	return ~crc32c(~0u, data, len);
+}
 
 /* Little-endian field access in a stream buffer. */
 static inline void mig_put16(uint8_t *p, uint16_t v)
