@@ -420,48 +420,55 @@ void mig_fix_header_crc(uint8_t *stream)
 {
 	uint32_t len = mig_header_len(stream);
 
-	mig_put32(stream + len - 4, mig_crc32c(stream, len - 4));
+	mig_put32(stream + len - MIG_CRC_LEN,
+		  mig_crc32c(stream, len - MIG_CRC_LEN));
 }
 
 void mig_fix_section_crcs(uint8_t *sec)
 {
-	uint64_t len = mig_get64(sec + 8);
+	uint64_t len = mig_get64(sec + MIG_SEC(length));
 
-	mig_put32(sec + 28, mig_crc32c(sec, 28));
-	mig_put32(sec + 32 + len, mig_crc32c(sec, 32 + len));
+	mig_put32(sec + MIG_SEC(hdr_crc), mig_crc32c(sec, MIG_SEC_HDR_CRC_LEN));
+	mig_put32(sec + MIG_SEC_LEN + len, mig_crc32c(sec, MIG_SEC_LEN + len));
+}
+
+void mig_sec_hdr(uint8_t *h, uint32_t type, uint32_t flags, uint64_t length,
+		 uint64_t offset, uint32_t index)
+{
+	memset(h, 0, MIG_SEC_LEN);
+	mig_put32(h + MIG_SEC(type), type);
+	mig_put32(h + MIG_SEC(flags), flags);
+	mig_put64(h + MIG_SEC(length), length);
+	mig_put64(h + MIG_SEC(offset), offset);
+	mig_put32(h + MIG_SEC(index), index);
+	mig_put32(h + MIG_SEC(hdr_crc), mig_crc32c(h, MIG_SEC_HDR_CRC_LEN));
 }
 
 int mig_put_section(struct mig_buf *b, uint32_t type, uint32_t flags,
 		    uint64_t length, uint64_t offset, uint32_t index,
 		    const void *payload, size_t len)
 {
-	uint8_t hdr[VFIO_DEVSTATE_SECTION_LEN] = {};
-	uint8_t crc[4];
-	uint32_t c;
+	uint8_t hdr[MIG_SEC_LEN];
+	uint8_t crc[MIG_CRC_LEN];
 	int ret;
 
-	mig_put32(hdr, type);
-	mig_put32(hdr + 4, flags);
-	mig_put64(hdr + 8, length);
-	mig_put64(hdr + 16, offset);
-	mig_put32(hdr + 24, index);
-	mig_put32(hdr + 28, mig_crc32c(hdr, 28));
+	mig_sec_hdr(hdr, type, flags, length, offset, index);
 	ret = mig_buf_put(b, hdr, sizeof(hdr));
 	if (!ret)
 		ret = mig_buf_put(b, payload, len);
 	if (ret)
 		return ret;
-	c = mig_crc32c(b->data + b->len - len - 32, len + 32);
-	mig_put32(crc, c);
+	mig_put32(crc, mig_crc32c(b->data + b->len - len - MIG_SEC_LEN,
+				  MIG_SEC_LEN + len));
 	return mig_buf_put(b, crc, sizeof(crc));
 }
 
 int mig_put_end(struct mig_buf *b, uint32_t nr_sections)
 {
-	uint8_t end[VFIO_DEVSTATE_END_LEN] = {};
+	uint8_t end[MIG_END_LEN] = {};
 
-	mig_put32(end, nr_sections);
-	mig_put64(end + 8, b->len);
+	mig_put32(end + MIG_END(nr_sections), nr_sections);
+	mig_put64(end + MIG_END(stream_len), b->len);
 	return mig_put_section(b, VFIO_DEVSTATE_SEC_END, 0, sizeof(end), 0, 0,
 			       end, sizeof(end));
 }
