@@ -20,6 +20,16 @@ enum {
 	DS_ERROR,	/* latched error */
 };
 
+/*
+ * Where dec->buf keeps the end record's payload while it streams by: after
+ * room for the trailer, which is gathered into dec->buf once it arrives.
+ */
+#define DS_END_KEPT		VFIO_DEVSTATE_CRC_LEN
+
+/* dec->buf holds VFIO_DEVSTATE_HDR_MAX bytes. */
+static_assert(DS_END_KEPT + VFIO_DEVSTATE_END_LEN <= VFIO_DEVSTATE_HDR_MAX,
+	      "room for the end record");
+
 /**
  * vfio_devstate_dec_init() - prepare a decoder for a new stream
  * @dec: decoder state
@@ -282,7 +292,7 @@ static int ds_parse_section(struct vfio_devstate_dec *dec)
 				       "end record length: stream %llu, must be %u-%u",
 				       s->length, VFIO_DEVSTATE_END_LEN,
 				       VFIO_DEVSTATE_HDR_MAX);
-		memset(dec->buf + 4, 0, VFIO_DEVSTATE_END_LEN);
+		memset(dec->buf + DS_END_KEPT, 0, VFIO_DEVSTATE_END_LEN);
 		break;
 	case VFIO_DEVSTATE_SEC_CHUNK:
 		ret = ds_check_range(dec);
@@ -335,9 +345,8 @@ static int ds_trailer(struct vfio_devstate_dec *dec)
 		dec->need = VFIO_DEVSTATE_SECTION_LEN;
 		return 0;
 	}
-	/* The end record's payload was kept at dec->buf + 4. */
-	nr = ds_get32(dec->buf + 4 + DS_E_NR_SECTIONS);
-	len = ds_get64(dec->buf + 4 + DS_E_STREAM_LEN);
+	nr = ds_get32(dec->buf + DS_END_KEPT + DS_E_NR_SECTIONS);
+	len = ds_get64(dec->buf + DS_END_KEPT + DS_E_STREAM_LEN);
 	if (nr != dec->nr_sections || len != s->stream_off)
 		return ds_fail(dec, VFIO_DEVSTATE_R_INCOMPLETE, s->stream_off,
 			       "end record: stream says %u sections in %llu bytes, decoder saw %u in %llu",
@@ -374,7 +383,7 @@ static int ds_payload(struct vfio_devstate_dec *dec, const u8 *p, size_t n)
 	if (s->type == VFIO_DEVSTATE_SEC_END) {
 		/* Keep the known end fields, after room for the trailer. */
 		if (off < VFIO_DEVSTATE_END_LEN)
-			memcpy(dec->buf + 4 + off, p,
+			memcpy(dec->buf + DS_END_KEPT + off, p,
 			       ds_min(n, VFIO_DEVSTATE_END_LEN - off));
 	} else if (dec->deliver && dec->ops->payload) {
 		ret = dec->ops->payload(dec->priv, s, off, p, n);

@@ -6,6 +6,7 @@
 #ifndef _VFIO_DEVSTATE_INTERNAL_H
 #define _VFIO_DEVSTATE_INTERNAL_H
 
+#include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
@@ -67,44 +68,60 @@ static inline u64 ds_min(u64 a, u64 b)
 	return a < b ? a : b;
 }
 
-/* Offsets of the minor-0 header fields (see struct vfio_devstate_header). */
-#define DS_H_MAGIC		0
-#define DS_H_MAJOR		8
-#define DS_H_MINOR		10
-#define DS_H_LEN		12
-#define DS_H_FLAGS		16
-#define DS_H_NR_PARAMS		20
-#define DS_H_PARAM_LEN		22
-#define DS_H_MODEL		24
-#define DS_H_MODEL_VERSION	88
-#define DS_H_ACCEPT_MIN		92
-#define DS_H_ACCEPT_MAX		96
-#define DS_H_VENDOR		100
-#define DS_H_DEVICE		102
-#define DS_H_SUBSYS_VENDOR	104
-#define DS_H_SUBSYS_DEVICE	106
-#define DS_H_CLASS		108
-#define DS_H_REVISION		112
-#define DS_H_CAPS		120
-/* Bytes of the header that tell how long it is. */
-#define DS_H_PREAMBLE		16
+/*
+ * Offsets in a stream, from the uapi structs: header fields (minor 0),
+ * parameter entry fields, section header fields and end record payload
+ * fields.
+ */
+#define DS_H(field)		offsetof(struct vfio_devstate_header, field)
+#define DS_H_MAGIC		DS_H(magic)
+#define DS_H_MAJOR		DS_H(major)
+#define DS_H_MINOR		DS_H(minor)
+#define DS_H_LEN		DS_H(header_len)
+#define DS_H_FLAGS		DS_H(flags)
+#define DS_H_NR_PARAMS		DS_H(nr_params)
+#define DS_H_PARAM_LEN		DS_H(param_len)
+#define DS_H_MODEL		DS_H(model)
+#define DS_H_MODEL_VERSION	DS_H(model_version)
+#define DS_H_ACCEPT_MIN		DS_H(accept_min)
+#define DS_H_ACCEPT_MAX		DS_H(accept_max)
+#define DS_H_VENDOR		DS_H(vendor)
+#define DS_H_DEVICE		DS_H(device)
+#define DS_H_SUBSYS_VENDOR	DS_H(subsys_vendor)
+#define DS_H_SUBSYS_DEVICE	DS_H(subsys_device)
+#define DS_H_CLASS		DS_H(class_code)
+#define DS_H_REVISION		DS_H(revision)
+#define DS_H_CAPS		DS_H(caps)
+/* Bytes of the header that tell how long it is: those before flags. */
+#define DS_H_PREAMBLE		DS_H(flags)
 
-/* Parameter entry offsets. */
-#define DS_P_NAME		0
-#define DS_P_VALUE		32
-#define DS_P_ABSENT		40
+#define DS_P_NAME		offsetof(struct vfio_devstate_param, name)
+#define DS_P_VALUE		offsetof(struct vfio_devstate_param, value)
+#define DS_P_ABSENT		offsetof(struct vfio_devstate_param, absent)
 
-/* Section header offsets. */
-#define DS_S_TYPE		0
-#define DS_S_FLAGS		4
-#define DS_S_LENGTH		8
-#define DS_S_OFFSET		16
-#define DS_S_INDEX		24
-#define DS_S_HDR_CRC		28
+#define DS_S_TYPE		offsetof(struct vfio_devstate_section, type)
+#define DS_S_FLAGS		offsetof(struct vfio_devstate_section, flags)
+#define DS_S_LENGTH		offsetof(struct vfio_devstate_section, length)
+#define DS_S_OFFSET		offsetof(struct vfio_devstate_section, offset)
+#define DS_S_INDEX		offsetof(struct vfio_devstate_section, index)
+#define DS_S_HDR_CRC		offsetof(struct vfio_devstate_section, hdr_crc)
 
-/* End record payload offsets. */
-#define DS_E_NR_SECTIONS	0
-#define DS_E_STREAM_LEN		8
+#define DS_E_NR_SECTIONS	offsetof(struct vfio_devstate_end, nr_sections)
+#define DS_E_STREAM_LEN		offsetof(struct vfio_devstate_end, stream_len)
+
+/* The structs have the lengths the format fixes. */
+static_assert(sizeof(struct vfio_devstate_header) == VFIO_DEVSTATE_HDR_MIN,
+	      "header");
+static_assert(sizeof(struct vfio_devstate_param) == VFIO_DEVSTATE_PARAM_MIN,
+	      "parameter entry");
+static_assert(sizeof(struct vfio_devstate_section) ==
+	      VFIO_DEVSTATE_SECTION_LEN, "section header");
+static_assert(sizeof(struct vfio_devstate_end) == VFIO_DEVSTATE_END_LEN,
+	      "end record");
+static_assert(DS_S_HDR_CRC + VFIO_DEVSTATE_CRC_LEN ==
+	      VFIO_DEVSTATE_SECTION_LEN, "the section header ends in its CRC");
+static_assert(DS_H_LEN + sizeof(__le32) == DS_H_PREAMBLE,
+	      "the preamble ends with header_len");
 
 /* Fixed-part size of each minor version this codec can write. */
 unsigned int vfio_devstate_fixed_len(unsigned int minor);

@@ -157,7 +157,7 @@ static void kds_corrupt_and_short(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, vfio_devstate_dec_feed(dec, buf, len - 1));
 	KUNIT_EXPECT_EQ(test, -ENODATA, vfio_devstate_dec_finish(dec));
 
-	buf[30] ^= 0x01;	/* inside the model id */
+	buf[DS_H_MODEL + 6] ^= 0x01;	/* inside the model id */
 	vfio_devstate_dec_init(dec, &kds_ops, &sink);
 	KUNIT_EXPECT_EQ(test, -EBADMSG, vfio_devstate_dec_feed(dec, buf, len));
 	KUNIT_EXPECT_EQ(test, VFIO_DEVSTATE_R_CRC,

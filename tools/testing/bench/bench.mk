@@ -14,7 +14,7 @@ BENCH_SELFTESTS := $(CURDIR)/tools/testing/selftests/vfio
 # built against another kernel) removes every .o under it, build/
 # included, and the tests, up to date, would not bring them back.
 BENCH_LIB_OBJS := $(patsubst $(BENCH_SELFTESTS)/%.c,$(BUILD)/selftests/%.o,\
-	$(wildcard $(BENCH_SELFTESTS)/lib/*.c))
+	$(wildcard $(BENCH_SELFTESTS)/lib/*.c)) $(BUILD)/selftests/lib/crc32c.o
 BENCH_KMOD := $(CURDIR)/tools/testing/bench/kmod
 BENCH_CFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -static \
 	-isystem $(CACHE_DIR)/uapi-6.12/include -I include/uapi \

@@ -19,6 +19,9 @@
 #include "sample.h"
 #include "internal.h"
 
+/* Stream bytes of a section besides its payload: header and CRC trailer. */
+#define FRAMING		(VFIO_DEVSTATE_SECTION_LEN + VFIO_DEVSTATE_CRC_LEN)
+
 /*
  * With option bit 7 the input's CRC fields are recomputed before decoding,
  * so that mutations reach the checks behind the CRCs.
@@ -31,19 +34,20 @@ static void fix_crcs(u8 *p, size_t size)
 	if (size < DS_H_PREAMBLE)
 		return;
 	len = ds_get32(p + DS_H_LEN);
-	if (len < 8 || len > size)
+	if (len < DS_H_PREAMBLE || len > size)
 		return;
-	ds_put32(p + len - 4, vfio_devstate_crc32c(p, len - 4));
-	for (pos = len; size - pos >= VFIO_DEVSTATE_SECTION_LEN + 4;) {
+	ds_put32(p + len - VFIO_DEVSTATE_CRC_LEN,
+		 vfio_devstate_crc32c(p, len - VFIO_DEVSTATE_CRC_LEN));
+	for (pos = len; size - pos >= FRAMING;) {
 		u8 *h = p + pos;
 
 		ds_put32(h + DS_S_HDR_CRC, vfio_devstate_crc32c(h, DS_S_HDR_CRC));
 		slen = ds_get64(h + DS_S_LENGTH);
-		if (slen > size - pos - VFIO_DEVSTATE_SECTION_LEN - 4)
+		if (slen > size - pos - FRAMING)
 			return;
 		len = VFIO_DEVSTATE_SECTION_LEN + slen;
 		ds_put32(h + len, vfio_devstate_crc32c(h, len));
-		pos += len + 4;
+		pos += len + VFIO_DEVSTATE_CRC_LEN;
 	}
 }
 

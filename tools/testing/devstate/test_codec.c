@@ -7,6 +7,20 @@
 #include "sample.h"
 #include "../../../drivers/vfio/devstate/internal.h"
 
+/*
+ * Lengths in the streams the tests build, from the uapi structs: a 1.0
+ * header with n parameters, the offset of parameter entry i in it, and the
+ * stream bytes of a section with len payload bytes.
+ */
+#define HDR_FIXED		sizeof(struct vfio_devstate_header)
+#define PARAM_AT(i)		(HDR_FIXED + (i) * sizeof(struct vfio_devstate_param))
+#define HDR_LEN(n)		(PARAM_AT(n) + VFIO_DEVSTATE_CRC_LEN)
+#define SEC_LEN			sizeof(struct vfio_devstate_section)
+#define SEC_SPAN(len)		(SEC_LEN + (len) + VFIO_DEVSTATE_CRC_LEN)
+/* The sample's header (two parameters) and its device section payload. */
+#define SAMPLE_HDR_LEN		HDR_LEN(2)
+#define SAMPLE_DEV_LEN		8
+
 static int test_nr, test_failed;
 
 static void ok(bool cond, const char *fmt, ...)
@@ -181,7 +195,8 @@ static void resign_header(u8 *h)
 {
 	u32 len = ds_get32(h + DS_H_LEN);
 
-	ds_put32(h + len - 4, vfio_devstate_crc32c(h, len - 4));
+	ds_put32(h + len - VFIO_DEVSTATE_CRC_LEN,
+		 vfio_devstate_crc32c(h, len - VFIO_DEVSTATE_CRC_LEN));
 }
 
 /* Decode a copy of the sample with one change; expects class @code. */
@@ -255,7 +270,8 @@ static void test_roundtrip(void)
 	   !memcmp(d2.params, desc.params, sizeof(desc.params)) &&
 	   d2.caps == desc.caps && d2.major == 1 && d2.minor == 0,
 	   "decoded header equals the encoded descriptor");
-	ok(ref.datalen == 8 + 256 + 100, "all payload delivered once");
+	ok(ref.datalen == SAMPLE_DEV_LEN + 256 + 100,
+	   "all payload delivered once");
 	for (k = 0; k < SAMPLE_NR; k++) {
 		u8 buf[4096];
 
@@ -264,15 +280,16 @@ static void test_roundtrip(void)
 		ok(!ret, "sample %s round trip", sample_names[k]);
 	}
 	n = vfio_devstate_header_len(&desc, 0);
-	ok(n == 128 + 2 * 48 + 4 && ds_get32(stream + DS_H_LEN) == n,
-	   "header length of 1.0 with 2 params is 228");
+	ok(n == SAMPLE_HDR_LEN && ds_get32(stream + DS_H_LEN) == n,
+	   "header length of 1.0 with 2 params is %zu", SAMPLE_HDR_LEN);
 }
 
 static void test_encoder_misuse(void)
 {
 	struct vfio_devstate_enc enc;
 	struct vfio_devstate_desc bad = desc;
-	u8 h[512], s[32], t[4], e[VFIO_DEVSTATE_END_RECORD_LEN];
+	u8 h[512], s[VFIO_DEVSTATE_SECTION_LEN], t[VFIO_DEVSTATE_CRC_LEN];
+	u8 e[VFIO_DEVSTATE_END_RECORD_LEN];
 
 	vfio_devstate_enc_init(&enc);
 	ok(vfio_devstate_enc_section_begin(&enc, 1, 0, 4, 0, 0, s) == -EINVAL,
@@ -287,8 +304,8 @@ static void test_encoder_misuse(void)
 	strscpy_pad(bad.params[1].name, "bar2_size", sizeof(bad.params[1].name));
 	ok(vfio_devstate_enc_header(&enc, &bad, 0, h, sizeof(h)) == -EINVAL,
 	   "encoder: duplicate parameter refused");
-	ok(vfio_devstate_enc_header(&enc, &desc, 0, h, sizeof(h)) == 228,
-	   "encoder: header written");
+	ok(vfio_devstate_enc_header(&enc, &desc, 0, h, sizeof(h)) ==
+	   SAMPLE_HDR_LEN, "encoder: header written");
 	ok(vfio_devstate_enc_header(&enc, &desc, 0, h, sizeof(h)) == -EINVAL,
 	   "encoder: second header refused");
 	ok(!vfio_devstate_enc_section_begin(&enc, 1, 0, 4, 0, 0, s) &&
@@ -300,43 +317,51 @@ static void test_encoder_misuse(void)
 	   !vfio_devstate_enc_section_data(&enc, "cd", 2) &&
 	   !vfio_devstate_enc_section_end(&enc, t) &&
 	   !vfio_devstate_enc_end(&enc, e) &&
-	   enc.stream_len == 228 + 40 + VFIO_DEVSTATE_END_RECORD_LEN,
+	   enc.stream_len == SAMPLE_HDR_LEN + SEC_SPAN(4) +
+	   VFIO_DEVSTATE_END_RECORD_LEN,
 	   "encoder: streamed section and end");
 }
 
+/* The fields of the sample's header; hs is only measured. */
+static const struct vfio_devstate_header hs;
+#define R_CRC	VFIO_DEVSTATE_R_CRC
 static const struct {
 	const char *name;
 	unsigned int off, len;
 	int code;		/* expected class, -1: CRC or malformed */
 } fields[] = {
-	{ "magic", 0, 8, VFIO_DEVSTATE_R_MALFORMED },
-	{ "major", 8, 2, VFIO_DEVSTATE_R_VERSION },
-	{ "minor", 10, 2, VFIO_DEVSTATE_R_CRC },
-	{ "header_len", 12, 4, -1 },
-	{ "flags", 16, 4, VFIO_DEVSTATE_R_CRC },
-	{ "nr_params", 20, 2, VFIO_DEVSTATE_R_CRC },
-	{ "param_len", 22, 2, VFIO_DEVSTATE_R_CRC },
-	{ "model", 24, 64, VFIO_DEVSTATE_R_CRC },
-	{ "model_version", 88, 4, VFIO_DEVSTATE_R_CRC },
-	{ "accept_min", 92, 4, VFIO_DEVSTATE_R_CRC },
-	{ "accept_max", 96, 4, VFIO_DEVSTATE_R_CRC },
-	{ "vendor", 100, 2, VFIO_DEVSTATE_R_CRC },
-	{ "device", 102, 2, VFIO_DEVSTATE_R_CRC },
-	{ "subsys_vendor", 104, 2, VFIO_DEVSTATE_R_CRC },
-	{ "subsys_device", 106, 2, VFIO_DEVSTATE_R_CRC },
-	{ "class_code", 108, 4, VFIO_DEVSTATE_R_CRC },
-	{ "revision", 112, 1, VFIO_DEVSTATE_R_CRC },
-	{ "reserved", 113, 7, VFIO_DEVSTATE_R_CRC },
-	{ "caps", 120, 8, VFIO_DEVSTATE_R_CRC },
-	{ "param table", 128, 96, VFIO_DEVSTATE_R_CRC },
-	{ "header crc", 224, 4, VFIO_DEVSTATE_R_CRC },
+	{ "magic", DS_H_MAGIC, sizeof(hs.magic), VFIO_DEVSTATE_R_MALFORMED },
+	{ "major", DS_H_MAJOR, sizeof(hs.major), VFIO_DEVSTATE_R_VERSION },
+	{ "minor", DS_H_MINOR, sizeof(hs.minor), R_CRC },
+	{ "header_len", DS_H_LEN, sizeof(hs.header_len), -1 },
+	{ "flags", DS_H_FLAGS, sizeof(hs.flags), R_CRC },
+	{ "nr_params", DS_H_NR_PARAMS, sizeof(hs.nr_params), R_CRC },
+	{ "param_len", DS_H_PARAM_LEN, sizeof(hs.param_len), R_CRC },
+	{ "model", DS_H_MODEL, sizeof(hs.model), R_CRC },
+	{ "model_version", DS_H_MODEL_VERSION, sizeof(hs.model_version), R_CRC },
+	{ "accept_min", DS_H_ACCEPT_MIN, sizeof(hs.accept_min), R_CRC },
+	{ "accept_max", DS_H_ACCEPT_MAX, sizeof(hs.accept_max), R_CRC },
+	{ "vendor", DS_H_VENDOR, sizeof(hs.vendor), R_CRC },
+	{ "device", DS_H_DEVICE, sizeof(hs.device), R_CRC },
+	{ "subsys_vendor", DS_H_SUBSYS_VENDOR, sizeof(hs.subsys_vendor), R_CRC },
+	{ "subsys_device", DS_H_SUBSYS_DEVICE, sizeof(hs.subsys_device), R_CRC },
+	{ "class_code", DS_H_CLASS, sizeof(hs.class_code), R_CRC },
+	{ "revision", DS_H_REVISION, sizeof(hs.revision), R_CRC },
+	{ "reserved", DS_H(reserved), sizeof(hs.reserved), R_CRC },
+	{ "caps", DS_H_CAPS, sizeof(hs.caps), R_CRC },
+	{ "param table", PARAM_AT(0), PARAM_AT(2) - PARAM_AT(0), R_CRC },
+	{ "header crc", PARAM_AT(2), VFIO_DEVSTATE_CRC_LEN, R_CRC },
 };
 
 static void test_corrupt_header(void)
 {
-	unsigned int f, i, bit;
+	unsigned int f, i, bit, at = 0;
 	u8 buf[8192];
 
+	for (f = 0; f < ARRAY_SIZE(fields) && fields[f].off == at; f++)
+		at += fields[f].len;
+	ok(f == ARRAY_SIZE(fields) && at == SAMPLE_HDR_LEN,
+	   "the header fields cover its %zu bytes in order", SAMPLE_HDR_LEN);
 	for (f = 0; f < ARRAY_SIZE(fields); f++) {
 		bool all = true;
 
@@ -383,23 +408,23 @@ static void test_semantic_header(void)
 	expect(buf, stream_len, VFIO_DEVSTATE_R_MALFORMED, -EINVAL,
 	       "accept range reversed");
 	memcpy(buf, stream, stream_len);
-	memset(buf + 128 + 48, 0, 32);
-	memcpy(buf + 128 + 48, "bar2_size", 9);
+	memset(buf + PARAM_AT(1) + DS_P_NAME, 0, VFIO_DEVSTATE_PARAM_NAME_LEN);
+	memcpy(buf + PARAM_AT(1) + DS_P_NAME, "bar2_size", 9);
 	resign_header(buf);
 	expect(buf, stream_len, VFIO_DEVSTATE_R_MALFORMED, -EINVAL,
 	       "duplicate parameter name");
 	memcpy(buf, stream, stream_len);
-	memset(buf + 128, 'a', 32);
+	memset(buf + PARAM_AT(0) + DS_P_NAME, 'a', VFIO_DEVSTATE_PARAM_NAME_LEN);
 	resign_header(buf);
 	expect(buf, stream_len, VFIO_DEVSTATE_R_MALFORMED, -EINVAL,
 	       "unterminated parameter name");
 	memcpy(buf, stream, stream_len);
-	ds_put16(buf + DS_H_PARAM_LEN, 40);
+	ds_put16(buf + DS_H_PARAM_LEN, VFIO_DEVSTATE_PARAM_MIN - 8);
 	resign_header(buf);
 	expect(buf, stream_len, VFIO_DEVSTATE_R_MALFORMED, -EINVAL,
 	       "parameter entry shorter than 48");
 	memcpy(buf, stream, stream_len);
-	ds_put16(buf + DS_H_NR_PARAMS, 33);
+	ds_put16(buf + DS_H_NR_PARAMS, VFIO_DEVSTATE_MAX_PARAMS + 1);
 	resign_header(buf);
 	expect(buf, stream_len, VFIO_DEVSTATE_R_MALFORMED, -EINVAL,
 	       "33 parameters");
@@ -414,7 +439,7 @@ static void test_semantic_header(void)
 	expect(buf, stream_len, VFIO_DEVSTATE_R_MALFORMED, -EINVAL,
 	       "class code over 24 bits");
 	memcpy(buf, stream, stream_len);
-	ds_put32(buf + DS_H_LEN, 4100);
+	ds_put32(buf + DS_H_LEN, VFIO_DEVSTATE_HDR_MAX + VFIO_DEVSTATE_CRC_LEN);
 	expect(buf, stream_len, VFIO_DEVSTATE_R_MALFORMED, -EINVAL,
 	       "header length over 4096");
 }
@@ -585,29 +610,35 @@ static void test_versions(void)
 	struct vfio_devstate_enc enc;
 	u8 buf[8192], *h = buf;
 	u32 hl = ds_get32(stream + DS_H_LEN);
+	const size_t fixed = HDR_FIXED + 8, plen = VFIO_DEVSTATE_PARAM_MIN + 8;
+	const size_t hl11 = fixed + 2 * plen + VFIO_DEVSTATE_CRC_LEN;
 	struct rec *r = &got;
+	unsigned int i;
 	int ret;
 
 	/* A 1.1 stream: 8 more fixed bytes and 56-byte parameter entries. */
 	memset(buf, 0, sizeof(buf));
-	memcpy(h, stream, 128);
-	memset(h + 128, 0xee, 8);
-	memcpy(h + 136, stream + 128, 48);
-	memset(h + 136 + 48, 0xdd, 8);
-	memcpy(h + 136 + 56, stream + 176, 48);
-	memset(h + 136 + 56 + 48, 0xdd, 8);
+	memcpy(h, stream, HDR_FIXED);
+	memset(h + HDR_FIXED, 0xee, 8);
+	for (i = 0; i < 2; i++) {
+		u8 *p = h + fixed + i * plen;
+
+		memcpy(p, stream + PARAM_AT(i), VFIO_DEVSTATE_PARAM_MIN);
+		memset(p + VFIO_DEVSTATE_PARAM_MIN, 0xdd, 8);
+	}
 	ds_put16(h + DS_H_MINOR, 1);
-	ds_put16(h + DS_H_PARAM_LEN, 56);
-	ds_put32(h + DS_H_LEN, 136 + 112 + 4);
+	ds_put16(h + DS_H_PARAM_LEN, plen);
+	ds_put32(h + DS_H_LEN, hl11);
 	resign_header(h);
-	memcpy(h + 252, stream + hl, stream_len - hl);
+	memcpy(h + hl11, stream + hl, stream_len - hl);
 	/* the end record counts bytes: fix it for the longer header */
 	{
-		size_t end = 252 + stream_len - hl - VFIO_DEVSTATE_END_RECORD_LEN;
+		size_t end = hl11 + stream_len - hl - VFIO_DEVSTATE_END_RECORD_LEN;
 		u8 *e = buf + end;
 
-		ds_put64(e + 32 + DS_E_STREAM_LEN, end);
-		ds_put32(e + 48, vfio_devstate_crc32c(e, 48));
+		ds_put64(e + SEC_LEN + DS_E_STREAM_LEN, end);
+		ds_put32(e + SEC_LEN + VFIO_DEVSTATE_END_LEN,
+			 vfio_devstate_crc32c(e, SEC_LEN + VFIO_DEVSTATE_END_LEN));
 		ret = decode(buf, end + VFIO_DEVSTATE_END_RECORD_LEN, r);
 	}
 	if (ret)
@@ -626,10 +657,11 @@ static void test_versions(void)
 	       "older major 0.0");
 
 	vfio_devstate_enc_init(&enc);
-	ok(vfio_devstate_enc_header(&enc, &desc, 0, buf, sizeof(buf)) == 228 &&
+	ok(vfio_devstate_enc_header(&enc, &desc, 0, buf, sizeof(buf)) ==
+	   SAMPLE_HDR_LEN &&
 	   ds_get16(buf + DS_H_MINOR) == 0,
 	   "encoder pinned to minor 0 writes a 1.0 header");
-	ok(vfio_devstate_fixed_len(0) == 128 &&
+	ok(vfio_devstate_fixed_len(0) == HDR_FIXED &&
 	   vfio_devstate_fixed_len(VFIO_DEVSTATE_MINOR + 1) == 0,
 	   "fixed part length per minor: 1.0 = 128, unknown = refused");
 }
@@ -644,7 +676,7 @@ static void test_classes(void)
 	int ret;
 
 	memcpy(buf, stream, stream_len);
-	buf[2] = 'X';
+	buf[DS_H_MAGIC + 2] = 'X';
 	expect(buf, stream_len, VFIO_DEVSTATE_R_MALFORMED, -EINVAL, "bad magic");
 	memcpy(buf, stream, stream_len);
 	buf[hl - 1] ^= 1;
@@ -653,11 +685,11 @@ static void test_classes(void)
 	ok(strstr(r->msg, "header CRC: stream 0x"),
 	   "CRC reason names both values");
 	memcpy(buf, stream, stream_len);
-	buf[hl + 8] ^= 1;
+	buf[hl + DS_S_LENGTH] ^= 1;
 	expect(buf, stream_len, VFIO_DEVSTATE_R_CRC, -EBADMSG,
 	       "section header CRC");
 	memcpy(buf, stream, stream_len);
-	buf[hl + 33] ^= 1;
+	buf[hl + SEC_LEN + 1] ^= 1;
 	expect(buf, stream_len, VFIO_DEVSTATE_R_CRC, -EBADMSG,
 	       "section payload CRC");
 	memcpy(buf, stream, stream_len);
@@ -749,7 +781,8 @@ static void test_classes(void)
 	}
 	/* drop the second chunk as a whole: the end record notices */
 	{
-		size_t c2 = hl + 44 + 292, l2 = 136;
+		size_t c2 = hl + SEC_SPAN(SAMPLE_DEV_LEN) + SEC_SPAN(256);
+		size_t l2 = SEC_SPAN(100);
 
 		memcpy(buf, stream, c2);
 		memcpy(buf + c2, stream + c2 + l2, stream_len - c2 - l2);

@@ -32,6 +32,14 @@
 #define IVSHMEM_SHM_SIZE_C	(32UL << 20)	/* device C */
 
 /*
+ * The driver's device section (model version 1, struct ivshmem_state):
+ * INTRMASK, then INTRSTATUS, little-endian 32 bits each.
+ */
+#define IVSHMEM_STATE_LEN	8
+#define IVSHMEM_STATE_INTRMASK	0
+#define IVSHMEM_STATE_INTRSTATUS 4
+
+/*
  * The BDF of the bed's device @var, or NULL with *@skip set to why the test
  * cannot run here. Outside the test VM (no /dev/vfio) there is nothing to
  * test. Inside it the bed always sets the variables, so a missing one fails

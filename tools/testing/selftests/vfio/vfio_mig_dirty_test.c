@@ -24,7 +24,10 @@
 
 #define PAGE		4096UL
 #define CHUNK_PAGES	256UL	/* a chunk never crosses a 1 MiB boundary */
-#define FRAMING		(sizeof(struct vfio_devstate_section) + 4)
+/* Stream bytes of a section around its payload; of a device section, an end. */
+#define FRAMING		MIG_SEC_SPAN(0)
+#define DEVICE_SPAN	MIG_SEC_SPAN(IVSHMEM_STATE_LEN)
+#define END_SPAN	MIG_SEC_SPAN(MIG_END_LEN)
 
 /*
  * 7.x's PRECOPY_INFO v2 (the feature and its REINIT flag), also when
@@ -52,10 +55,6 @@ struct chunk {
 static int walk(const uint8_t *s, size_t len, size_t pos, struct chunk *c,
 		int max, int *nr_device, bool *end)
 {
-	const size_t type_off = offsetof(struct vfio_devstate_section, type);
-	const size_t len_off = offsetof(struct vfio_devstate_section, length);
-	const size_t off_off = offsetof(struct vfio_devstate_section, offset);
-	const size_t idx_off = offsetof(struct vfio_devstate_section, index);
 	int n = 0;
 
 	*nr_device = 0;
@@ -66,17 +65,17 @@ static int walk(const uint8_t *s, size_t len, size_t pos, struct chunk *c,
 
 		if (len - pos < FRAMING)
 			return -1;
-		plen = mig_get64(h + len_off);
+		plen = mig_get64(h + MIG_SEC(length));
 		if (len - pos - FRAMING < plen)
 			return -1;
-		switch (mig_get32(h + type_off)) {
+		switch (mig_get32(h + MIG_SEC(type))) {
 		case VFIO_DEVSTATE_SEC_CHUNK:
-			if (mig_get32(h + idx_off) != IVSHMEM_SHM_BAR)
+			if (mig_get32(h + MIG_SEC(index)) != IVSHMEM_SHM_BAR)
 				return -1;
 			if (n < max) {
-				c[n].off = mig_get64(h + off_off);
+				c[n].off = mig_get64(h + MIG_SEC(offset));
 				c[n].len = plen;
-				c[n].data = h + sizeof(struct vfio_devstate_section);
+				c[n].data = h + MIG_SEC_LEN;
 			}
 			n++;
 			break;
@@ -206,7 +205,7 @@ static void expect_resent(struct __test_metadata *_metadata,
 	EXPECT_EQ(bytes_for(pages, nr), dirty);
 	/* If the device stopped now: the registers, these pages, the end. */
 	ASSERT_EQ(0, mig_data_size(&self->dev, &size));
-	EXPECT_EQ(dirty + FRAMING + 8 + FRAMING + VFIO_DEVSTATE_END_LEN, size);
+	EXPECT_EQ(dirty + DEVICE_SPAN + END_SPAN, size);
 
 	mig_buf_free(&self->buf);
 	got = mig_read_stream(self->fd, &self->buf, &io, &enomsg);
@@ -313,8 +312,8 @@ TEST_F_TIMEOUT(dirty, stop_copy_sends_only_dirty, 180)
 	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_STOP_COPY,
 				   NULL));
 	ASSERT_EQ(0, mig_data_size(&self->dev, &size));
-	EXPECT_EQ(FRAMING + 8 + bytes_for(pages, ARRAY_SIZE(pages)) +
-		  FRAMING + VFIO_DEVSTATE_END_LEN, size);
+	EXPECT_EQ(DEVICE_SPAN + bytes_for(pages, ARRAY_SIZE(pages)) + END_SPAN,
+		  size);
 	got = all.len;
 	ASSERT_EQ((ssize_t)size, mig_read_stream(self->fd, &all, &io, NULL));
 	n = walk(all.data, all.len, got, c, 8, &nr_device, &end);

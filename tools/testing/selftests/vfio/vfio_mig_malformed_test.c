@@ -23,31 +23,17 @@
 #include "ivshmem.h"
 #include "vfio_mig.h"
 
-/* Header field offsets (struct vfio_devstate_header). */
-#define H_MAGIC		0
-#define H_MAJOR		8
-#define H_MINOR		10
-#define H_LEN		12
-#define H_FLAGS		16
-#define H_NR_PARAMS	20
-#define H_PARAM_LEN	22
-#define H_MODEL		24
-#define H_MODEL_VERSION	88
-#define H_ACCEPT_MIN	92
-#define H_ACCEPT_MAX	96
-#define H_VENDOR	100
-#define H_DEVICE	102
-#define H_SUBSYS_VENDOR	104
-#define H_SUBSYS_DEVICE	106
-#define H_CLASS		108
-#define H_REVISION	112
-#define H_RESERVED	113
-#define H_CAPS		120
-#define H_PARAM0	128
-#define P_VALUE		32
-#define P_ABSENT	40
+/*
+ * Offsets in C's header (minor 0, one parameter: bar2_size), from the
+ * structs: H(field) of the fixed part, P0(field) of the parameter entry.
+ */
+#define C_HDR_LEN	(MIG_HDR_LEN + MIG_PARAM_LEN + MIG_CRC_LEN)
+#define H(field)	MIG_HDR(field)
+#define P0(field)	(MIG_HDR_LEN + MIG_PARAM(field))
+/* Stream bytes of a device section. */
+#define DEV_SPAN	MIG_SEC_SPAN(IVSHMEM_STATE_LEN)
 
-#define SEC		VFIO_DEVSTATE_SECTION_LEN
+#define SEC		MIG_SEC_LEN
 #define MAND		VFIO_DEVSTATE_SF_MANDATORY
 #define T_DEV		VFIO_DEVSTATE_SEC_DEVICE
 #define T_CHUNK		VFIO_DEVSTATE_SEC_CHUNK
@@ -93,10 +79,10 @@ static void put_header(struct mctx *c)
 
 static void put_device(struct mctx *c, uint32_t mask, uint32_t status)
 {
-	uint8_t st[8];
+	uint8_t st[IVSHMEM_STATE_LEN];
 
-	mig_put32(st, mask);
-	mig_put32(st + 4, status);
+	mig_put32(st + IVSHMEM_STATE_INTRMASK, mask);
+	mig_put32(st + IVSHMEM_STATE_INTRSTATUS, status);
 	mig_put_section(&c->s, T_DEV, MAND, sizeof(st), 0, 0, st, sizeof(st));
 	c->nr++;
 	c->mask = mask;
@@ -124,14 +110,9 @@ static void put_end(struct mctx *c)
 static void put_sec_hdr(struct mctx *c, uint32_t type, uint32_t flags,
 			uint64_t length, uint64_t offset, uint32_t index)
 {
-	uint8_t h[SEC] = {};
+	uint8_t h[SEC];
 
-	mig_put32(h, type);
-	mig_put32(h + 4, flags);
-	mig_put64(h + 8, length);
-	mig_put64(h + 16, offset);
-	mig_put32(h + 24, index);
-	mig_put32(h + 28, mig_crc32c(h, 28));
+	mig_sec_hdr(h, type, flags, length, offset, index);
 	mig_buf_put(&c->s, h, sizeof(h));
 }
 
@@ -166,42 +147,48 @@ static void name(struct mctx *c)					\
 
 /* ---- header cases ------------------------------------------------------- */
 
-HDR_CASE(b_magic_byte, h(c)[H_MAGIC + 3] ^= 0x20)
-HDR_CASE(b_magic_zero, memset(h(c) + H_MAGIC, 0, 8))
-HDR_CASE(b_major_2, mig_put16(h(c) + H_MAJOR, 2))
-HDR_CASE(b_major_0, mig_put16(h(c) + H_MAJOR, 0))
-HDR_CASE(b_major_ffff, mig_put16(h(c) + H_MAJOR, 0xffff))
-HDR_CASE(b_minor_newer, mig_put16(h(c) + H_MINOR, 7))
-HDR_CASE(b_flags_all, mig_put32(h(c) + H_FLAGS, 0xffffffff))
-HDR_CASE(b_nr_params_0, mig_put16(h(c) + H_NR_PARAMS, 0))
-HDR_CASE(b_nr_params_2, mig_put16(h(c) + H_NR_PARAMS, 2))
-HDR_CASE(b_nr_params_33, mig_put16(h(c) + H_NR_PARAMS, 33))
-HDR_CASE(b_param_len_40, mig_put16(h(c) + H_PARAM_LEN, 40))
-HDR_CASE(b_param_len_52, mig_put16(h(c) + H_PARAM_LEN, 52))
-HDR_CASE(b_param_len_56, mig_put16(h(c) + H_PARAM_LEN, 56))
-HDR_CASE(b_model_other, h(c)[H_MODEL + 21] = '1')
-HDR_CASE(b_model_unterminated, memset(h(c) + H_MODEL, 'x', 64))
-HDR_CASE(b_model_blank, h(c)[H_MODEL + 4] = ' ')
-HDR_CASE(b_model_empty, memset(h(c) + H_MODEL, 0, 64))
-HDR_CASE(b_model_junk_after_nul, h(c)[H_MODEL + 60] = 'x')
-HDR_CASE(b_model_version_2, mig_put32(h(c) + H_MODEL_VERSION, 2))
-HDR_CASE(b_model_version_0, mig_put32(h(c) + H_MODEL_VERSION, 0))
-HDR_CASE(b_accept_reversed, mig_put32(h(c) + H_ACCEPT_MIN, 3))
-HDR_CASE(b_accept_wider, mig_put32(h(c) + H_ACCEPT_MAX, 9))
-HDR_CASE(b_vendor, mig_put16(h(c) + H_VENDOR, 0x8086))
-HDR_CASE(b_device, mig_put16(h(c) + H_DEVICE, 0x1111))
-HDR_CASE(b_subsys_vendor, h(c)[H_SUBSYS_VENDOR] ^= 1)
-HDR_CASE(b_subsys_device, h(c)[H_SUBSYS_DEVICE] ^= 1)
-HDR_CASE(b_class, h(c)[H_CLASS] ^= 1)
-HDR_CASE(b_class_over_24_bits, h(c)[H_CLASS + 3] = 1)
-HDR_CASE(b_revision, h(c)[H_REVISION] ^= 1)
-HDR_CASE(b_reserved, memset(h(c) + H_RESERVED, 0xff, 7))
-HDR_CASE(b_caps, h(c)[H_CAPS] |= 1)
-HDR_CASE(b_param_name_other, h(c)[H_PARAM0 + 3] = '3')
-HDR_CASE(b_param_name_upper, h(c)[H_PARAM0] = 'B')
-HDR_CASE(b_param_name_unterminated, memset(h(c) + H_PARAM0, 'x', 32))
-HDR_CASE(b_param_value, mig_put64(h(c) + H_PARAM0 + P_VALUE, 64 << 20))
-HDR_CASE(b_param_absent, mig_put64(h(c) + H_PARAM0 + P_ABSENT, 1))
+HDR_CASE(b_magic_byte, h(c)[H(magic) + 3] ^= 0x20)
+HDR_CASE(b_magic_zero, memset(h(c) + H(magic), 0, VFIO_DEVSTATE_MAGIC_LEN))
+HDR_CASE(b_major_2, mig_put16(h(c) + H(major), 2))
+HDR_CASE(b_major_0, mig_put16(h(c) + H(major), 0))
+HDR_CASE(b_major_ffff, mig_put16(h(c) + H(major), 0xffff))
+HDR_CASE(b_minor_newer, mig_put16(h(c) + H(minor), 7))
+HDR_CASE(b_flags_all, mig_put32(h(c) + H(flags), 0xffffffff))
+HDR_CASE(b_nr_params_0, mig_put16(h(c) + H(nr_params), 0))
+HDR_CASE(b_nr_params_2, mig_put16(h(c) + H(nr_params), 2))
+HDR_CASE(b_nr_params_33,
+	 mig_put16(h(c) + H(nr_params), VFIO_DEVSTATE_MAX_PARAMS + 1))
+HDR_CASE(b_param_len_40,
+	 mig_put16(h(c) + H(param_len), VFIO_DEVSTATE_PARAM_MIN - 8))
+HDR_CASE(b_param_len_52,
+	 mig_put16(h(c) + H(param_len), VFIO_DEVSTATE_PARAM_MIN + 4))
+HDR_CASE(b_param_len_56,
+	 mig_put16(h(c) + H(param_len), VFIO_DEVSTATE_PARAM_MIN + 8))
+HDR_CASE(b_model_other, h(c)[H(model) + 21] = '1')
+HDR_CASE(b_model_unterminated,
+	 memset(h(c) + H(model), 'x', VFIO_DEVSTATE_MODEL_LEN))
+HDR_CASE(b_model_blank, h(c)[H(model) + 4] = ' ')
+HDR_CASE(b_model_empty, memset(h(c) + H(model), 0, VFIO_DEVSTATE_MODEL_LEN))
+HDR_CASE(b_model_junk_after_nul, h(c)[H(model) + 60] = 'x')
+HDR_CASE(b_model_version_2, mig_put32(h(c) + H(model_version), 2))
+HDR_CASE(b_model_version_0, mig_put32(h(c) + H(model_version), 0))
+HDR_CASE(b_accept_reversed, mig_put32(h(c) + H(accept_min), 3))
+HDR_CASE(b_accept_wider, mig_put32(h(c) + H(accept_max), 9))
+HDR_CASE(b_vendor, mig_put16(h(c) + H(vendor), 0x8086))
+HDR_CASE(b_device, mig_put16(h(c) + H(device), 0x1111))
+HDR_CASE(b_subsys_vendor, h(c)[H(subsys_vendor)] ^= 1)
+HDR_CASE(b_subsys_device, h(c)[H(subsys_device)] ^= 1)
+HDR_CASE(b_class, h(c)[H(class_code)] ^= 1)
+HDR_CASE(b_class_over_24_bits, h(c)[H(class_code) + 3] = 1)
+HDR_CASE(b_revision, h(c)[H(revision)] ^= 1)
+HDR_CASE(b_reserved, memset(h(c) + H(reserved), 0xff, H(caps) - H(reserved)))
+HDR_CASE(b_caps, h(c)[H(caps)] |= 1)
+HDR_CASE(b_param_name_other, h(c)[P0(name) + 3] = '3')
+HDR_CASE(b_param_name_upper, h(c)[P0(name)] = 'B')
+HDR_CASE(b_param_name_unterminated,
+	 memset(h(c) + P0(name), 'x', VFIO_DEVSTATE_PARAM_NAME_LEN))
+HDR_CASE(b_param_value, mig_put64(h(c) + P0(value), 64 << 20))
+HDR_CASE(b_param_absent, mig_put64(h(c) + P0(absent), 1))
 
 /* Header CRC not re-computed. */
 static void b_header_crc(struct mctx *c)
@@ -213,34 +200,37 @@ static void b_header_crc(struct mctx *c)
 static void b_header_field_no_crc(struct mctx *c)
 {
 	mini(c);
-	h(c)[H_MODEL_VERSION] ^= 0x01;
+	h(c)[H(model_version)] ^= 0x01;
 }
 
 /* header_len edits: the CRC is made right for the original length. */
 static void b_hdr_len_tiny(struct mctx *c)
 {
 	mini(c);
-	mig_put32(h(c) + H_LEN, 100);
+	/* Below the least: a fixed part and its CRC, 32 bytes short. */
+	mig_put32(h(c) + H(header_len),
+		  VFIO_DEVSTATE_HDR_MIN + MIG_CRC_LEN - 32);
 }
 
 static void b_hdr_len_huge(struct mctx *c)
 {
 	mini(c);
-	mig_put32(h(c) + H_LEN, 8192);
+	mig_put32(h(c) + H(header_len), 2 * VFIO_DEVSTATE_HDR_MAX);
 }
 
 static void b_hdr_len_unaligned(struct mctx *c)
 {
 	mini(c);
-	mig_put32(h(c) + H_LEN, c->hdr_len + 1);
+	mig_put32(h(c) + H(header_len), c->hdr_len + 1);
 }
 
 static void b_hdr_len_plus8(struct mctx *c)
 {
 	mini(c);
-	mig_put32(h(c) + H_LEN, c->hdr_len + 8);
+	mig_put32(h(c) + H(header_len), c->hdr_len + 8);
 	/* The CRC over the original length still matches its bytes... */
-	mig_put32(h(c) + c->hdr_len - 4, mig_crc32c(h(c), c->hdr_len - 4));
+	mig_put32(h(c) + c->hdr_len - MIG_CRC_LEN,
+		  mig_crc32c(h(c), c->hdr_len - MIG_CRC_LEN));
 	/* ...but the decoder reads the CRC 8 bytes later. */
 }
 
@@ -249,13 +239,14 @@ static void b_hdr_len_plus8(struct mctx *c)
 static void b_dev_hdr_crc(struct mctx *c)
 {
 	mini(c);
-	h(c)[c->hdr_len + 28] ^= 1;
+	h(c)[c->hdr_len + MIG_SEC(hdr_crc)] ^= 1;
 }
 
 static void b_dev_payload_crc(struct mctx *c)
 {
 	mini(c);
-	h(c)[c->hdr_len + SEC] ^= 1;	/* INTRMASK byte, trailer unchanged */
+	/* An INTRMASK byte, the trailer unchanged. */
+	h(c)[c->hdr_len + SEC + IVSHMEM_STATE_INTRMASK] ^= 1;
 }
 
 static void b_dev_len_short(struct mctx *c)
@@ -278,7 +269,7 @@ static void b_dev_len_huge(struct mctx *c)
 static void b_dev_index(struct mctx *c)
 {
 	mini(c);
-	mig_put32(h(c) + c->hdr_len + 24, 1);
+	mig_put32(h(c) + c->hdr_len + MIG_SEC(index), 1);
 	mig_fix_section_crcs(h(c) + c->hdr_len);
 }
 
@@ -392,17 +383,18 @@ static void b_end_stream_len(struct mctx *c)
 	put_device(c, MIG_INTRMASK_VAL, MIG_INTRSTATUS_VAL);
 	at = c->s.len;
 	put_end(c);
-	mig_put64(c->s.data + at + SEC + 8, at - 1);
+	mig_put64(c->s.data + at + SEC + MIG_END(stream_len), at - 1);
 	mig_fix_section_crcs(c->s.data + at);
 }
 
 static void b_end_short(struct mctx *c)
 {
-	uint8_t end[8] = {};
+	/* An end record that stops before stream_len. */
+	uint8_t end[MIG_END(stream_len)] = {};
 
 	put_header(c);
 	put_device(c, MIG_INTRMASK_VAL, MIG_INTRSTATUS_VAL);
-	mig_put32(end, c->nr);
+	mig_put32(end + MIG_END(nr_sections), c->nr);
 	mig_put_section(&c->s, VFIO_DEVSTATE_SEC_END, 0, sizeof(end), 0, 0,
 			end, sizeof(end));
 }
@@ -443,18 +435,19 @@ static void name(struct mctx *c)					\
 }
 
 TRUNC_CASE(b_trunc_empty, 0)
-TRUNC_CASE(b_trunc_in_preamble, 10)
-TRUNC_CASE(b_trunc_in_header, 100)
-TRUNC_CASE(b_trunc_header_no_crc, c->hdr_len - 4)
+TRUNC_CASE(b_trunc_in_preamble, H(minor))
+TRUNC_CASE(b_trunc_in_header, H(vendor))
+TRUNC_CASE(b_trunc_header_no_crc, c->hdr_len - MIG_CRC_LEN)
 TRUNC_CASE(b_trunc_after_header, c->hdr_len)
-TRUNC_CASE(b_trunc_in_section_header, c->hdr_len + 10)
+TRUNC_CASE(b_trunc_in_section_header, c->hdr_len + MIG_SEC(length) + 2)
 TRUNC_CASE(b_trunc_after_section_header, c->hdr_len + SEC)
-TRUNC_CASE(b_trunc_in_payload, c->hdr_len + SEC + 3)
-TRUNC_CASE(b_trunc_before_trailer, c->hdr_len + SEC + 8)
-TRUNC_CASE(b_trunc_in_trailer, c->hdr_len + SEC + 10)
-TRUNC_CASE(b_trunc_before_end, c->hdr_len + SEC + 12)
-TRUNC_CASE(b_trunc_in_end, c->hdr_len + SEC + 12 + SEC + 5)
-TRUNC_CASE(b_trunc_end_no_crc, c->s.len - 4)
+TRUNC_CASE(b_trunc_in_payload, c->hdr_len + SEC + IVSHMEM_STATE_INTRMASK + 3)
+TRUNC_CASE(b_trunc_before_trailer, c->hdr_len + SEC + IVSHMEM_STATE_LEN)
+TRUNC_CASE(b_trunc_in_trailer, c->hdr_len + SEC + IVSHMEM_STATE_LEN + 2)
+TRUNC_CASE(b_trunc_before_end, c->hdr_len + DEV_SPAN)
+TRUNC_CASE(b_trunc_in_end,
+	   c->hdr_len + DEV_SPAN + SEC + MIG_END(reserved) + 1)
+TRUNC_CASE(b_trunc_end_no_crc, c->s.len - MIG_CRC_LEN)
 
 /* Complete streams that do not hold the whole device state. */
 static void b_missing_chunks(struct mctx *c)
@@ -537,8 +530,8 @@ static void b_overlapping_chunks(struct mctx *c)
 static void b_newer_minor_full(struct mctx *c)
 {
 	full(c);
-	mig_put16(h(c) + H_MINOR, 1);
-	mig_put32(h(c) + H_FLAGS, VFIO_DEVSTATE_HF_PRECOPY | 0x100);
+	mig_put16(h(c) + H(minor), 1);
+	mig_put32(h(c) + H(flags), VFIO_DEVSTATE_HF_PRECOPY | 0x100);
 	mig_fix_header_crc(h(c));
 }
 
@@ -573,7 +566,7 @@ static void mdev_setup(struct __test_metadata *_metadata, struct mdev *m)
 	close(fd);
 	ASSERT_EQ(0, mig_set_state(&m->dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	ASSERT_EQ(mig_header_len(m->hdr.data), m->hdr.len);
-	ASSERT_EQ(180, m->hdr.len);
+	ASSERT_EQ(C_HDR_LEN, m->hdr.len);
 }
 
 static void mdev_teardown(struct mdev *m)

@@ -215,8 +215,9 @@ TEST_F_TIMEOUT(race, everything_at_once, 90)
 	ASSERT_EQ(0, mig_set_state(&self->dev, VFIO_DEVICE_STATE_RUNNING,
 				   NULL));
 	ASSERT_EQ(0, mig_put_section(&r.stream, VFIO_DEVSTATE_SEC_DEVICE,
-				     VFIO_DEVSTATE_SF_MANDATORY, 8, 0, 0,
-				     NULL, 8));
+				     VFIO_DEVSTATE_SF_MANDATORY,
+				     IVSHMEM_STATE_LEN, 0, 0, NULL,
+				     IVSHMEM_STATE_LEN));
 	ASSERT_EQ(0, mig_put_section(&r.stream, VFIO_DEVSTATE_SEC_CHUNK,
 				     VFIO_DEVSTATE_SF_MANDATORY, 1 << 20, 0,
 				     VFIO_PCI_BAR2_REGION_INDEX, NULL,
@@ -341,8 +342,9 @@ static void run_pair(struct __test_metadata *_metadata, struct vfio_dev *dev,
 	close(fd);
 	ASSERT_EQ(0, mig_set_state(dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	ASSERT_EQ(0, mig_put_section(&p.stream, VFIO_DEVSTATE_SEC_DEVICE,
-				     VFIO_DEVSTATE_SF_MANDATORY, 8, 0, 0,
-				     NULL, 8));
+				     VFIO_DEVSTATE_SF_MANDATORY,
+				     IVSHMEM_STATE_LEN, 0, 0, NULL,
+				     IVSHMEM_STATE_LEN));
 	ASSERT_EQ(0, mig_put_section(&p.stream, VFIO_DEVSTATE_SEC_CHUNK,
 				     VFIO_DEVSTATE_SF_MANDATORY, 1 << 20, 0,
 				     VFIO_PCI_BAR2_REGION_INDEX, NULL,

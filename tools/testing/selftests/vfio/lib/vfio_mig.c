@@ -416,105 +416,59 @@ int mig_get_regs(struct vfio_dev *dev, uint32_t *mask, uint32_t *status)
 	return vfio_region_read32(dev, MIG_REG_BAR, MIG_INTRSTATUS, status);
 }
 
-/* CRC32C, reflected polynomial 0x82f63b78, eight tables of 256. */
-static uint32_t mig_crc_tab[8][256];
-
-static void mig_crc_init(void)
-{
-	uint32_t c;
-	int i, j;
-
-	if (mig_crc_tab[0][1])
-		return;
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (j = 0; j < 8; j++)
-			c = (c >> 1) ^ (c & 1 ? 0x82f63b78u : 0);
-		mig_crc_tab[0][i] = c;
-	}
-	for (i = 0; i < 256; i++)
-		for (j = 1; j < 8; j++)
-			mig_crc_tab[j][i] = (mig_crc_tab[j - 1][i] >> 8) ^
-				mig_crc_tab[0][mig_crc_tab[j - 1][i] & 0xff];
-}
-
-uint32_t mig_crc32c_update(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t w;
-
-	mig_crc_init();
-	while (len >= 8) {
-		memcpy(&w, p, 8);
-		w ^= crc;
-		crc = mig_crc_tab[7][w & 0xff] ^
-		      mig_crc_tab[6][(w >> 8) & 0xff] ^
-		      mig_crc_tab[5][(w >> 16) & 0xff] ^
-		      mig_crc_tab[4][(w >> 24) & 0xff] ^
-		      mig_crc_tab[3][(w >> 32) & 0xff] ^
-		      mig_crc_tab[2][(w >> 40) & 0xff] ^
-		      mig_crc_tab[1][(w >> 48) & 0xff] ^
-		      mig_crc_tab[0][w >> 56];
-		p += 8;
-		len -= 8;
-	}
-	while (len--)
-		crc = (crc >> 8) ^ mig_crc_tab[0][(crc ^ *p++) & 0xff];
-	return crc;
-}
-
-uint32_t mig_crc32c(const void *data, size_t len)
-{
-	return ~mig_crc32c_update(0xffffffffu, data, len);
-}
-
 void mig_fix_header_crc(uint8_t *stream)
 {
 	uint32_t len = mig_header_len(stream);
 
-	mig_put32(stream + len - 4, mig_crc32c(stream, len - 4));
+	mig_put32(stream + len - MIG_CRC_LEN,
+		  mig_crc32c(stream, len - MIG_CRC_LEN));
 }
 
 void mig_fix_section_crcs(uint8_t *sec)
 {
-	uint64_t len = mig_get64(sec + 8);
+	uint64_t len = mig_get64(sec + MIG_SEC(length));
 
-	mig_put32(sec + 28, mig_crc32c(sec, 28));
-	mig_put32(sec + 32 + len, mig_crc32c(sec, 32 + len));
+	mig_put32(sec + MIG_SEC(hdr_crc), mig_crc32c(sec, MIG_SEC_HDR_CRC_LEN));
+	mig_put32(sec + MIG_SEC_LEN + len, mig_crc32c(sec, MIG_SEC_LEN + len));
+}
+
+void mig_sec_hdr(uint8_t *h, uint32_t type, uint32_t flags, uint64_t length,
+		 uint64_t offset, uint32_t index)
+{
+	memset(h, 0, MIG_SEC_LEN);
+	mig_put32(h + MIG_SEC(type), type);
+	mig_put32(h + MIG_SEC(flags), flags);
+	mig_put64(h + MIG_SEC(length), length);
+	mig_put64(h + MIG_SEC(offset), offset);
+	mig_put32(h + MIG_SEC(index), index);
+	mig_put32(h + MIG_SEC(hdr_crc), mig_crc32c(h, MIG_SEC_HDR_CRC_LEN));
 }
 
 int mig_put_section(struct mig_buf *b, uint32_t type, uint32_t flags,
 		    uint64_t length, uint64_t offset, uint32_t index,
 		    const void *payload, size_t len)
 {
-	uint8_t hdr[VFIO_DEVSTATE_SECTION_LEN] = {};
-	uint8_t crc[4];
-	uint32_t c;
+	uint8_t hdr[MIG_SEC_LEN];
+	uint8_t crc[MIG_CRC_LEN];
 	int ret;
 
-	mig_put32(hdr, type);
-	mig_put32(hdr + 4, flags);
-	mig_put64(hdr + 8, length);
-	mig_put64(hdr + 16, offset);
-	mig_put32(hdr + 24, index);
-	mig_put32(hdr + 28, mig_crc32c(hdr, 28));
+	mig_sec_hdr(hdr, type, flags, length, offset, index);
 	ret = mig_buf_put(b, hdr, sizeof(hdr));
 	if (!ret)
 		ret = mig_buf_put(b, payload, len);
 	if (ret)
 		return ret;
-	c = ~mig_crc32c_update(0xffffffffu, b->data + b->len - len - 32,
-			       len + 32);
-	mig_put32(crc, c);
+	mig_put32(crc, mig_crc32c(b->data + b->len - len - MIG_SEC_LEN,
+				  MIG_SEC_LEN + len));
 	return mig_buf_put(b, crc, sizeof(crc));
 }
 
 int mig_put_end(struct mig_buf *b, uint32_t nr_sections)
 {
-	uint8_t end[VFIO_DEVSTATE_END_LEN] = {};
+	uint8_t end[MIG_END_LEN] = {};
 
-	mig_put32(end, nr_sections);
-	mig_put64(end + 8, b->len);
+	mig_put32(end + MIG_END(nr_sections), nr_sections);
+	mig_put64(end + MIG_END(stream_len), b->len);
 	return mig_put_section(b, VFIO_DEVSTATE_SEC_END, 0, sizeof(end), 0, 0,
 			       end, sizeof(end));
 }

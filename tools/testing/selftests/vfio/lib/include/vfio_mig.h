@@ -4,7 +4,8 @@
  * (VFIO_DEVICE_FEATURE_MIGRATION, _MIG_DEVICE_STATE, _MIG_DATA_SIZE,
  * VFIO_MIG_GET_PRECOPY_INFO), whole-stream save and resume with chosen
  * read/write sizes, the ivshmem state the tests compare, and the pieces
- * needed to craft vfio-devstate streams (CRC32C, section framing).
+ * needed to craft vfio-devstate streams (the layout, CRC32C, section
+ * framing).
  *
  * Like vfio_util.h, every function that can fail returns 0 (or a count)
  * on success and a negative errno on failure.
@@ -12,6 +13,7 @@
 #ifndef VFIO_MIG_H
 #define VFIO_MIG_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -123,9 +125,17 @@ int mig_set_regs(struct vfio_dev *dev, uint32_t mask, uint32_t status);
 /* Read INTRMASK and INTRSTATUS (which clears INTRSTATUS). */
 int mig_get_regs(struct vfio_dev *dev, uint32_t *mask, uint32_t *status);
 
-/* CRC32C as the vfio-devstate format uses it (seed ~0, final ~). */
-uint32_t mig_crc32c(const void *data, size_t len);
-uint32_t mig_crc32c_update(uint32_t crc, const void *data, size_t len);
+/*
+ * CRC32C with the kernel's calling convention (the raw register in and
+ * out, no inversion): tools/lib/vfio_devstate/crc32c.c, built into the
+ * library.  The format's CRC is ~crc32c(~0, ...), which mig_crc32c() is.
+ */
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+
+static inline uint32_t mig_crc32c(const void *data, size_t len)
+{
+	return ~crc32c(~0u, data, len);
+}
 
 /* Little-endian field access in a stream buffer. */
 static inline void mig_put16(uint8_t *p, uint16_t v)
@@ -156,16 +166,53 @@ static inline uint64_t mig_get64(const uint8_t *p)
 	return mig_get32(p) | (uint64_t)mig_get32(p + 4) << 32;
 }
 
+/*
+ * The stream layout, from the uapi structs alone: MIG_HDR(field) is the
+ * offset of a field of struct vfio_devstate_header in a stream, and so on
+ * for a parameter entry, a section header and the end record's payload.
+ * The asserts tie the structs to the lengths the format fixes.
+ */
+#define MIG_HDR(field)		offsetof(struct vfio_devstate_header, field)
+#define MIG_PARAM(field)	offsetof(struct vfio_devstate_param, field)
+#define MIG_SEC(field)		offsetof(struct vfio_devstate_section, field)
+#define MIG_END(field)		offsetof(struct vfio_devstate_end, field)
+
+#define MIG_HDR_LEN		sizeof(struct vfio_devstate_header)
+#define MIG_PARAM_LEN		sizeof(struct vfio_devstate_param)
+#define MIG_SEC_LEN		sizeof(struct vfio_devstate_section)
+#define MIG_END_LEN		sizeof(struct vfio_devstate_end)
+#define MIG_CRC_LEN		VFIO_DEVSTATE_CRC_LEN
+/* Stream bytes of a section with @len payload bytes: header, payload, CRC. */
+#define MIG_SEC_SPAN(len)	(MIG_SEC_LEN + (len) + MIG_CRC_LEN)
+/* Bytes a section header's CRC covers: those in front of it. */
+#define MIG_SEC_HDR_CRC_LEN	MIG_SEC(hdr_crc)
+
+static_assert(MIG_HDR_LEN == VFIO_DEVSTATE_HDR_MIN, "header");
+static_assert(MIG_PARAM_LEN == VFIO_DEVSTATE_PARAM_MIN, "parameter entry");
+static_assert(MIG_SEC_LEN == VFIO_DEVSTATE_SECTION_LEN, "section header");
+static_assert(MIG_END_LEN == VFIO_DEVSTATE_END_LEN, "end record");
+static_assert(sizeof(((struct vfio_devstate_header *)0)->magic) ==
+	      VFIO_DEVSTATE_MAGIC_LEN, "magic");
+static_assert(sizeof(((struct vfio_devstate_header *)0)->model) ==
+	      VFIO_DEVSTATE_MODEL_LEN, "model");
+static_assert(sizeof(((struct vfio_devstate_param *)0)->name) ==
+	      VFIO_DEVSTATE_PARAM_NAME_LEN, "parameter name");
+static_assert(MIG_SEC(hdr_crc) + MIG_CRC_LEN == MIG_SEC_LEN,
+	      "the section header ends in its CRC");
+
 /* Header length of a stream (its header_len field). */
 static inline uint32_t mig_header_len(const uint8_t *stream)
 {
-	return mig_get32(stream + 12);
+	return mig_get32(stream + MIG_HDR(header_len));
 }
 
 /* Recompute the CRC at the end of the header of @stream. */
 void mig_fix_header_crc(uint8_t *stream);
 /* Recompute both CRCs of the section at @sec. */
 void mig_fix_section_crcs(uint8_t *sec);
+/* Fill the MIG_SEC_LEN bytes at @h as a section header, its CRC right. */
+void mig_sec_hdr(uint8_t *h, uint32_t type, uint32_t flags, uint64_t length,
+		 uint64_t offset, uint32_t index);
 
 /*
  * Append a section to @b. @payload may be NULL for @len zero bytes.
