@@ -270,6 +270,12 @@ void ivshmem_mig_reset_sync(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_state_mutex_lock(struct ivshmem_vfio_pci_device *ivdev);
 void ivshmem_state_mutex_unlock(struct ivshmem_vfio_pci_device *ivdev);
 
+/* migf.c */
+struct ivshmem_migration_file *
+ivshmem_migf_alloc(struct ivshmem_vfio_pci_device *ivdev);
+void ivshmem_migf_free(struct ivshmem_migration_file *migf);
+int ivshmem_migf_release(struct inode *inode, struct file *filp);
+
 /* save.c */
 u64 ivshmem_stream_len(struct ivshmem_vfio_pci_device *ivdev,
 		       unsigned int minor);

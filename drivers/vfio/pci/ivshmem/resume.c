@@ -347,30 +347,17 @@ out:
 	return ret;
 }
 
-static int ivshmem_resume_release(struct inode *inode, struct file *filp)
-{
-	struct ivshmem_migration_file *migf = filp->private_data;
-
-	kvfree(migf->dec);
-	bitmap_free(migf->covered);
-	kvfree(migf->bounce);
-	kvfree(migf->chunk);
-	mutex_destroy(&migf->lock);
-	kfree(migf);
-	return 0;
-}
-
 static const struct file_operations ivshmem_resume_fops = {
 	.owner = THIS_MODULE,
 	.write = ivshmem_resume_write,
-	.release = ivshmem_resume_release,
+	.release = ivshmem_migf_release,
 };
 
 /**
  * ivshmem_resume_open - start a resuming stream
  * @ivdev: the device, state_mutex held
  *
- * Return: the file, also kept in ivdev->resuming, or an ERR_PTR.
+ * Return: the new data file (ivdev->resuming is its state), or an ERR_PTR.
  */
 struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 {
@@ -379,21 +366,17 @@ struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 	int ret = -ENOMEM;
 
 	lockdep_assert_held(&ivdev->state_mutex);
-	migf = kzalloc_obj(*migf, GFP_KERNEL_ACCOUNT);
+	migf = ivshmem_migf_alloc(ivdev);
 	if (!migf)
 		return ERR_PTR(-ENOMEM);
 	migf->nr_granules = DIV_ROUND_UP_ULL(ivdev->mem_size,
 					     1ULL << IVSHMEM_COVER_SHIFT);
 	migf->covered = bitmap_zalloc(migf->nr_granules, GFP_KERNEL_ACCOUNT);
 	migf->dec = kvzalloc_obj(*migf->dec, GFP_KERNEL_ACCOUNT);
-	migf->bounce = kvmalloc(IVSHMEM_BOUNCE_LEN, GFP_KERNEL_ACCOUNT);
 	migf->chunk = kvmalloc(IVSHMEM_CHUNK_LEN, GFP_KERNEL_ACCOUNT);
-	if (!migf->covered || !migf->dec || !migf->bounce || !migf->chunk)
+	if (!migf->covered || !migf->dec || !migf->chunk)
 		goto err_free;
 
-	mutex_init(&migf->lock);
-	init_waitqueue_head(&migf->wq);
-	migf->ivdev = ivdev;
 	migf->region_size[IVSHMEM_MEM_BAR] = ivdev->mem_size;
 	vfio_devstate_dec_init(migf->dec, &ivshmem_resume_dec_ops, migf);
 	vfio_devstate_dec_set_local(migf->dec, &ivdev->desc);
@@ -404,7 +387,6 @@ struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 				  migf, O_WRONLY);
 	if (IS_ERR(filp)) {
 		ret = PTR_ERR(filp);
-		mutex_destroy(&migf->lock);
 		goto err_free;
 	}
 	migf->filp = filp;
@@ -413,10 +395,6 @@ struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 	return filp;
 
 err_free:
-	kvfree(migf->dec);
-	bitmap_free(migf->covered);
-	kvfree(migf->bounce);
-	kvfree(migf->chunk);
-	kfree(migf);
+	ivshmem_migf_free(migf);
 	return ERR_PTR(ret);
 }

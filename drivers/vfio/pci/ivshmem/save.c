@@ -210,6 +210,20 @@ static int ivshmem_save_next_chunk(struct ivshmem_migration_file *migf)
 	return 1;
 }
 
+/*
+ * The record the encoder just wrote into the stage (its result @ret) is
+ * @len bytes, and @next comes after it.  Returns 0 or -errno.
+ */
+static int ivshmem_save_staged(struct ivshmem_migration_file *migf, int ret,
+			       size_t len, enum ivshmem_save_step next)
+{
+	if (ret)
+		return ret;
+	migf->stage_len = len;
+	migf->step = next;
+	return 0;
+}
+
 /* Stage the framing that comes next.  Returns 0, -ENOMSG or -errno. */
 static int ivshmem_save_refill(struct ivshmem_migration_file *migf)
 {
@@ -240,18 +254,13 @@ static int ivshmem_save_refill(struct ivshmem_migration_file *migf)
 		if (!migf->stop_copy)
 			return -ENOMSG;	/* nothing dirty for now */
 		ret = vfio_devstate_enc_end(&migf->enc, migf->stage);
-		if (ret)
-			return ret;
-		migf->stage_len = VFIO_DEVSTATE_END_RECORD_LEN;
-		migf->step = IVSHMEM_SAVE_DONE;
-		return 0;
+		return ivshmem_save_staged(migf, ret,
+					   VFIO_DEVSTATE_END_RECORD_LEN,
+					   IVSHMEM_SAVE_DONE);
 	case IVSHMEM_SAVE_PAYLOAD:
 		ret = vfio_devstate_enc_section_end(&migf->enc, migf->stage);
-		if (ret)
-			return ret;
-		migf->stage_len = VFIO_DEVSTATE_CRC_LEN;
-		migf->step = IVSHMEM_SAVE_CHUNK;
-		return 0;
+		return ivshmem_save_staged(migf, ret, VFIO_DEVSTATE_CRC_LEN,
+					   IVSHMEM_SAVE_CHUNK);
 	case IVSHMEM_SAVE_DONE:
 		break;
 	}
@@ -489,23 +498,13 @@ static __poll_t ivshmem_save_poll(struct file *filp, poll_table *wait)
 	return mask;
 }
 
-static int ivshmem_save_release(struct inode *inode, struct file *filp)
-{
-	struct ivshmem_migration_file *migf = filp->private_data;
-
-	kvfree(migf->bounce);
-	mutex_destroy(&migf->lock);
-	kfree(migf);
-	return 0;
-}
-
 static const struct file_operations ivshmem_save_fops = {
 	.owner = THIS_MODULE,
 	.read = ivshmem_save_read,
 	.poll = ivshmem_save_poll,
 	.unlocked_ioctl = ivshmem_save_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.release = ivshmem_save_release,
+	.release = ivshmem_migf_release,
 };
 
 /**
@@ -525,17 +524,9 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 	int ret;
 
 	lockdep_assert_held(&ivdev->state_mutex);
-	migf = kzalloc_obj(*migf, GFP_KERNEL_ACCOUNT);
+	migf = ivshmem_migf_alloc(ivdev);
 	if (!migf)
 		return ERR_PTR(-ENOMEM);
-	migf->bounce = kvmalloc(IVSHMEM_BOUNCE_LEN, GFP_KERNEL_ACCOUNT);
-	if (!migf->bounce) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
-	mutex_init(&migf->lock);
-	init_waitqueue_head(&migf->wq);
-	migf->ivdev = ivdev;
 	migf->step = IVSHMEM_SAVE_CHUNK;
 	vfio_devstate_enc_init(&migf->enc);
 	/* The header says whether chunks may be resent (informational). */
@@ -585,7 +576,6 @@ struct file *ivshmem_save_open(struct ivshmem_vfio_pci_device *ivdev,
 	return filp;
 
 err_free:
-	kvfree(migf->bounce);
-	kfree(migf);
+	ivshmem_migf_free(migf);
 	return ERR_PTR(ret);
 }
