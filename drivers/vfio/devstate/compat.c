@@ -65,6 +65,17 @@ const char *vfio_devstate_reason_name(int code)
 }
 EXPORT_SYMBOL_GPL(vfio_devstate_reason_name);
 
+/* Record a rejection of class @code at stream offset @offset in @r. */
+void vfio_devstate_vset_reason(struct vfio_devstate_reason *r, int code,
+			       u64 offset, const char *fmt, va_list ap)
+{
+	r->code = code;
+	r->err = vfio_devstate_reason_errno(code);
+	r->offset = offset;
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+}
+
+/* The same, with the message's arguments; @r may be NULL. */
 void vfio_devstate_set_reason(struct vfio_devstate_reason *r, int code,
 			      u64 offset, const char *fmt, ...)
 {
@@ -72,11 +83,8 @@ void vfio_devstate_set_reason(struct vfio_devstate_reason *r, int code,
 
 	if (!r)
 		return;
-	r->code = code;
-	r->err = vfio_devstate_reason_errno(code);
-	r->offset = offset;
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	vfio_devstate_vset_reason(r, code, offset, fmt, ap);
 	va_end(ap);
 }
 

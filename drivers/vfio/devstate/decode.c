@@ -86,17 +86,13 @@ __printf(4, 5)
 static int ds_fail(struct vfio_devstate_dec *dec, int code, u64 offset,
 		   const char *fmt, ...)
 {
-	struct vfio_devstate_reason *r = &dec->err;
 	va_list ap;
 
-	r->code = code;
-	r->err = vfio_devstate_reason_errno(code);
-	r->offset = offset;
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	vfio_devstate_vset_reason(&dec->err, code, offset, fmt, ap);
 	va_end(ap);
 	dec->state = DS_ERROR;
-	return r->err;
+	return dec->err.err;
 }
 
 /* A consumer callback refused: keep its errno. */

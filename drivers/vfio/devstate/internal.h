@@ -129,6 +129,9 @@ unsigned int vfio_devstate_fixed_len(unsigned int minor);
 bool vfio_devstate_model_ok(const char *s, size_t size);
 bool vfio_devstate_name_ok(const char *s, size_t size);
 
+__printf(4, 0)
+void vfio_devstate_vset_reason(struct vfio_devstate_reason *r, int code,
+			       u64 offset, const char *fmt, va_list ap);
 __printf(4, 5)
 void vfio_devstate_set_reason(struct vfio_devstate_reason *r, int code,
 			      u64 offset, const char *fmt, ...);
