@@ -33,8 +33,13 @@
  * chunk never crosses a multiple of it, so that the bytes a set of dirty
  * pages takes to send depend on the set alone.
  */
-#define IVSHMEM_CHUNK_LEN	SZ_1M
+#define IVSHMEM_CHUNK_LEN	SZ_128K
 #define IVSHMEM_CHUNK_PAGES	(IVSHMEM_CHUNK_LEN >> PAGE_SHIFT)
+/*
+ * Payload bytes of a chunk that resuming stages until its CRC matched, at
+ * most: the 1 MiB chunks earlier versions of this driver wrote, too.
+ */
+#define IVSHMEM_STAGE_LEN	SZ_1M
 
 struct ivshmem_vfio_pci_device;
 

@@ -8,7 +8,7 @@
  * write(), with the errno of its rejection class, a dev_err line naming
  * the field and both values, and the reason kept for sysfs.  A chunk's
  * payload is copied from the writer straight into a staging buffer of
- * IVSHMEM_CHUNK_LEN bytes and written to the memory BAR only once its
+ * IVSHMEM_STAGE_LEN bytes and written to the memory BAR only once its
  * trailer CRC matched: a chunk whose range or CRC is bad never writes the
  * device.  (A chunk longer than that, which this driver never writes, is
  * written through as it arrives.)  The register state is kept until
@@ -109,7 +109,7 @@ static int ivshmem_resume_section_start(void *priv,
 				 sec->length, granule);
 			return -EINVAL;
 		}
-		migf->staged = sec->length <= IVSHMEM_CHUNK_LEN;
+		migf->staged = sec->length <= IVSHMEM_STAGE_LEN;
 		return 0;
 	default:
 		return VFIO_DEVSTATE_SKIP;
@@ -198,8 +198,10 @@ static const struct vfio_devstate_dec_ops ivshmem_resume_dec_ops = {
  * Copy the next piece of @buf from the writer and feed it to the decoder:
  * the payload of a staged chunk straight to its place in the staging
  * buffer, anything else through the bounce buffer, never past the end of
- * a framing part (so that payload to stage is never bounced).  Returns the
- * bytes consumed or -errno; the decoder's error once it refused.
+ * a framing part (so that payload to stage is never bounced).  A piece is
+ * at most IVSHMEM_BOUNCE_LEN bytes either way, so the decoder's CRC reads
+ * what the copy just wrote, still in cache.  Returns the bytes consumed or
+ * -errno; the decoder's error once it refused.
  */
 static ssize_t ivshmem_resume_feed(struct ivshmem_migration_file *migf,
 				   const char __user *buf, size_t len)
@@ -210,14 +212,11 @@ static ssize_t ivshmem_resume_feed(struct ivshmem_migration_file *migf,
 	size_t n;
 	int ret;
 
-	if (sec && sec->type == VFIO_DEVSTATE_SEC_CHUNK && migf->staged) {
-		n = min_t(u64, len, next);
+	n = min_t(size_t, len, IVSHMEM_BOUNCE_LEN);
+	if (next && next < n)
+		n = next;
+	if (sec && sec->type == VFIO_DEVSTATE_SEC_CHUNK && migf->staged)
 		dst = migf->chunk + (sec->length - next);
-	} else {
-		n = min_t(size_t, len, IVSHMEM_BOUNCE_LEN);
-		if (next && next < n)
-			n = next;
-	}
 	if (copy_from_user(dst, buf, n))
 		return -EFAULT;
 	ret = vfio_devstate_dec_feed(migf->dec, dst, n);
@@ -373,7 +372,7 @@ struct file *ivshmem_resume_open(struct ivshmem_vfio_pci_device *ivdev)
 					     1ULL << IVSHMEM_COVER_SHIFT);
 	migf->covered = bitmap_zalloc(migf->nr_granules, GFP_KERNEL_ACCOUNT);
 	migf->dec = kvzalloc_obj(*migf->dec, GFP_KERNEL_ACCOUNT);
-	migf->chunk = kvmalloc(IVSHMEM_CHUNK_LEN, GFP_KERNEL_ACCOUNT);
+	migf->chunk = kvmalloc(IVSHMEM_STAGE_LEN, GFP_KERNEL_ACCOUNT);
 	if (!migf->covered || !migf->dec || !migf->chunk)
 		goto err_free;
 

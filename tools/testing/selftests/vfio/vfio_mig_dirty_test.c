@@ -23,7 +23,8 @@
 #include "mig_fixture.h"
 
 #define PAGE		4096UL
-#define CHUNK_PAGES	256UL	/* a chunk never crosses a 1 MiB boundary */
+#define CHUNK_PAGES	32UL	/* a chunk never crosses a 128 KiB boundary */
+#define MAX_CHUNKS	1024	/* of a stream the tests walk: 128 MiB */
 /* Stream bytes of a section around its payload; of a device section, an end. */
 #define FRAMING		MIG_SEC_SPAN(0)
 #define DEVICE_SPAN	MIG_SEC_SPAN(IVSHMEM_STATE_LEN)
@@ -150,7 +151,7 @@ static void first_pass(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(dirty) * self)
 {
 	struct mig_io io = { .big = 1 << 20 };
-	struct chunk c[128];
+	struct chunk c[MAX_CHUNKS];
 	uint64_t initial = 0, dirty = 0, covered = 0;
 	int n, nr_device, i;
 	bool enomsg, end;
@@ -164,8 +165,8 @@ static void first_pass(struct __test_metadata *_metadata,
 	ASSERT_EQ((ssize_t)(initial + dirty),
 		  mig_read_stream(self->fd, &self->buf, &io, &enomsg));
 	EXPECT_TRUE(enomsg);
-	n = walk(self->buf.data, self->buf.len, initial, c, 128, &nr_device,
-		 &end);
+	n = walk(self->buf.data, self->buf.len, initial, c, MAX_CHUNKS,
+		 &nr_device, &end);
 	ASSERT_EQ((int)(self->len / (CHUNK_PAGES * PAGE)), n);
 	EXPECT_EQ(0, nr_device);
 	EXPECT_FALSE(end);

@@ -191,7 +191,7 @@ TEST_F_TIMEOUT(roundtrip, flags_and_size, 60)
 	EXPECT_EQ(VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P |
 		  VFIO_MIGRATION_PRE_COPY, flags);
 	ASSERT_EQ(0, mig_data_size(&self->src, &size));
-	/* 64 MiB of memory plus the framing of 64 chunks and the rest. */
+	/* 64 MiB of memory plus the framing of 512 chunks and the rest. */
 	EXPECT_GT(size, self->src_len);
 	EXPECT_LT(size, self->src_len + 64 * 1024);
 }
