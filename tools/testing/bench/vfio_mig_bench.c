@@ -16,6 +16,8 @@
  *    BAR2 in the kernel, and crc32c() over as many bytes, by pieces of
  *    the same sizes, through the test-only module ivshmem_copy_bench
  *    (tools/testing/bench/kmod), and each driver figure as a ratio to it;
+ *    for resuming also the passes a staged resume makes, copy_from_user()
+ *    then crc32c() then memcpy_toio() by the same pieces (stage_floor);
  *  - kernel memory taken while a saving and a resuming data file are open
  *    and mid-stream (MemFree delta, so approximate);
  *  - the cost of dirty tracking in PRE_COPY: mmap write throughput over
@@ -81,6 +83,8 @@ struct pair_result {
 	long save_kib, resume_kib;	/* kernel memory while open */
 	/* The floor, MiB/s of BAR2 bytes; 0 without the module. */
 	double fromio[NR_IO], toio[NR_IO], crc[NR_IO];
+	/* A staged resume's own floor: copy in, CRC, memcpy_toio. */
+	double stage[NR_IO];
 };
 
 #define FLOOR_FILE	"/sys/kernel/debug/ivshmem_copy_bench/run"
@@ -223,6 +227,7 @@ static int bench_pair(const char *src_bdf, const char *dst_bdf,
 		r->fromio[i] = floor_run(src_bdf, "fromio", io_lens[i]);
 		r->toio[i] = floor_run(dst_bdf, "toio", io_lens[i]);
 		r->crc[i] = floor_run(src_bdf, "crc32c", io_lens[i]);
+		r->stage[i] = floor_run(dst_bdf, "stage", io_lens[i]);
 	}
 
 	/*
@@ -337,6 +342,12 @@ static void print_pair(const char *src, const char *dst,
 				r->fromio[i], r->crc[i]);
 		print_size_line(m, io_lens[i], "resume", r->raw_write,
 				r->resume[i], r->toio[i], r->crc[i]);
+	}
+	/* Resuming against the passes it must make, by pieces of io. */
+	for (i = 0; i < NR_IO; i++) {
+		printf("# bench: bar2=%zuM io=%zu dir=resume", m, io_lens[i]);
+		printf(" stage_floor_mibs=%.1f stage_floor_ratio=%.2f\n",
+		       r->stage[i], ratio(r->resume[i], r->stage[i]));
 	}
 }
 

@@ -15,6 +15,10 @@
  *	toio	memcpy_toio() from the buffer to BAR2 (the resuming floor;
  *		it overwrites BAR2)
  *	crc32c	crc32c() over the buffer, as many bytes as BAR2 holds
+ *	stage	per <len> bytes: copy_from_user() from a buffer of the
+ *		caller's into the kernel buffer, crc32c() over it, then
+ *		memcpy_toio() to BAR2: the passes of a staged resume (it
+ *		overwrites BAR2)
  *
  * Reading the file then gives "bytes=<n> ns=<n>" for the last run.  The
  * function must be bound (to ivshmem-vfio-pci) with memory decoding on,
@@ -24,6 +28,8 @@
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -38,15 +44,17 @@ static u64 bench_bytes, bench_ns;
 static u32 bench_crc;			/* keeps the CRC from being optimised out */
 static struct dentry *bench_dir;
 
-enum bench_op { BENCH_FROMIO, BENCH_TOIO, BENCH_CRC32C };
+enum bench_op { BENCH_FROMIO, BENCH_TOIO, BENCH_CRC32C, BENCH_STAGE };
 
 static int bench_run(struct pci_dev *pdev, enum bench_op op, size_t len)
 {
 	resource_size_t bar_len = pci_resource_len(pdev, BENCH_BAR);
+	unsigned long ubuf = 0;
 	void __iomem *bar;
 	u64 off, t;
 	u32 crc = ~0U;
 	void *buf;
+	int ret = 0;
 	u16 cmd;
 
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
@@ -56,10 +64,23 @@ static int bench_run(struct pci_dev *pdev, enum bench_op op, size_t len)
 	if (!buf)
 		return -ENOMEM;
 	memset(buf, 0x5a, len);
+	if (op == BENCH_STAGE) {
+		/* The writer's buffer: pages of the caller's, present. */
+		ubuf = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE,
+			       MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		if (IS_ERR_VALUE(ubuf)) {
+			kvfree(buf);
+			return (int)ubuf;
+		}
+		if (copy_to_user((void __user *)ubuf, buf, len)) {
+			ret = -EFAULT;
+			goto out_unmap;
+		}
+	}
 	bar = pci_iomap(pdev, BENCH_BAR, 0);
 	if (!bar) {
-		kvfree(buf);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out_unmap;
 	}
 	t = ktime_get_ns();
 	for (off = 0; off + len <= bar_len; off += len) {
@@ -73,16 +94,25 @@ static int bench_run(struct pci_dev *pdev, enum bench_op op, size_t len)
 		case BENCH_CRC32C:
 			crc = crc32c(crc, buf, len);
 			break;
+		case BENCH_STAGE:
+			if (copy_from_user(buf, (void __user *)ubuf, len))
+				ret = -EFAULT;
+			crc = crc32c(crc, buf, len);
+			memcpy_toio(bar + off, buf, len);
+			break;
 		}
 		cond_resched();
 	}
 	t = ktime_get_ns() - t;
 	pci_iounmap(pdev, bar);
-	kvfree(buf);
 	bench_bytes = off;
 	bench_ns = t;
 	bench_crc = crc;
-	return 0;
+out_unmap:
+	if (ubuf)
+		vm_munmap(ubuf, len);
+	kvfree(buf);
+	return ret;
 }
 
 static ssize_t bench_write(struct file *file, const char __user *ubuf,
@@ -92,6 +122,7 @@ static ssize_t bench_write(struct file *file, const char __user *ubuf,
 		[BENCH_FROMIO] = "fromio",
 		[BENCH_TOIO] = "toio",
 		[BENCH_CRC32C] = "crc32c",
+		[BENCH_STAGE] = "stage",
 	};
 	unsigned int dom, bus, slot, fn;
 	char line[80], op[16];
